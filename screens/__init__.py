@@ -1,0 +1,1 @@
+"""The Textual face of onboard: the app, its screens and widgets."""

@@ -1,0 +1,26 @@
+"""The `onboard` console script: the core CLI, with the TUI as its default command.
+
+Textual is imported only when the TUI actually starts, so `onboard --help`
+and the non-interactive subcommands stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from onboard.cli import main as cli_main
+
+
+def launch_tui(args: argparse.Namespace) -> int:
+    from screens.app import run_app
+
+    return run_app(args)
+
+
+def main() -> int:
+    return cli_main(launch_tui=launch_tui)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
