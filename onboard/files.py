@@ -109,13 +109,18 @@ def upsert_block(text: str, name: str, body: str, *, prepend: bool = False) -> s
 
 
 def remove_block(text: str, name: str) -> str:
-    """`text` without onboard's block called `name` (unchanged when absent)."""
+    """`text` without onboard's block called `name` (unchanged when absent).
+
+    Undoes `upsert_block` exactly: the blank line it put between the block
+    and the user's text (before it, or after it with `prepend`) goes too.
+    """
     begin, end = _markers(name)
-    pattern = re.compile(
-        r"(\r?\n)?" + re.escape(begin) + r".*?" + re.escape(end) + r"[ \t]*(\r?\n|$)",
-        re.DOTALL,
-    )
-    return pattern.sub("", text, count=1)
+    body = re.escape(begin) + r".*?" + re.escape(end) + r"[ \t]*(?:\r?\n|$)"
+    leading = re.compile(r"\A" + body + r"(?:\r?\n)?", re.DOTALL)
+    if leading.search(text):
+        return leading.sub("", text, count=1)
+    trailing = re.compile(r"(?:\r?\n)?" + body, re.DOTALL)
+    return trailing.sub("", text, count=1)
 
 
 def has_block(text: str, name: str) -> bool:

@@ -38,3 +38,13 @@ def test_prepend_puts_block_before_catch_all() -> None:
 
 def test_read_text_missing_is_empty(tmp_path: Path) -> None:
     assert read_text(tmp_path / "absent") == ""
+
+
+def test_remove_block_undoes_upsert_exactly() -> None:
+    for original in ("Host *\n  User everyone\n", "a\r\nb\r\n", "no newline"):
+        for prepend in (True, False):
+            added = upsert_block(original, "cc", "Host git\n  User K", prepend=prepend)
+            expected = original
+            if not prepend and not original.endswith("\n"):
+                expected += "\n"  # the final newline upsert had to add stays
+            assert remove_block(added, "cc") == expected, (original, prepend)
