@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from onboard import __version__
 from onboard.errors import OnboardError
@@ -27,9 +28,21 @@ SUBCOMMANDS: dict[str, str] = {
 
 Launcher = Callable[[argparse.Namespace], int]
 
+# Exit code for bad input everywhere (argparse's own 2 means "MFA not enforced" for
+# `onboard policy check`, so a typo must not look like a verdict).
+USAGE_ERROR = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with our exit code for usage errors; subparsers inherit it."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="onboard",
         description=(
             "Get git working against AWS CodeCommit in an account that enforces MFA. "

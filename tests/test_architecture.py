@@ -39,3 +39,14 @@ def test_fixture_policies_match_shared_copies() -> None:
     for original in shared.glob("*.json"):
         copy = ROOT / "onboard" / "sandbox" / "policies" / original.name
         assert copy.read_bytes() == original.read_bytes(), original.name
+
+
+def test_usage_errors_exit_3_not_a_verdict_code() -> None:
+    from onboard.cli import main
+
+    try:
+        main(["policy", "check", "--no-such-flag", "x"])
+    except SystemExit as exc:
+        assert exc.code == 3
+    else:
+        raise AssertionError("argparse should have exited")

@@ -1,0 +1,204 @@
+"""`onboard policy check|fix|simulate`: the engine on the command line.
+
+Exit codes: 0 git works (or nothing here denies it) and MFA is enforced;
+1 git denied (with --complete: also not granted); 2 MFA not enforced;
+3 invalid input (one line naming the file and place).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import unquote
+
+from onboard.policy.errors import PolicyError
+
+if TYPE_CHECKING:
+    from onboard.policy.document import Policy
+
+DEFAULT_REGION = "us-east-1"
+
+
+class _PolicyParser(argparse.ArgumentParser):
+    """Usage errors exit 3 (invalid input): argparse's 2 means "MFA not enforced" here."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print usage and the message, exit 3."""
+        self.print_usage(sys.stderr)
+        self.exit(3, f"{self.prog}: error: {message}\n")
+
+
+def register(subparsers: Any) -> None:
+    """Add `onboard policy ...` to the top-level parser."""
+    policy = subparsers.add_parser(
+        "policy",
+        help="judge IAM policies: does git still work under MFA enforcement?",
+        description="Judge IAM policies offline, following AWS's evaluation logic.",
+    )
+    policy.set_defaults(handler=lambda _args: _usage(policy))
+    commands = policy.add_subparsers(
+        title="policy commands", metavar="COMMAND", parser_class=_PolicyParser
+    )
+
+    check = commands.add_parser(
+        "check",
+        help="git verdict per access method, MFA enforcement, findings",
+        description=(
+            "Judge identity policies (usually the account's MFA policy). Exit 0: git works "
+            "(or nothing here denies it) and MFA is enforced; 1: git denied (with --complete "
+            "also: not granted); 2: MFA not enforced; 3: invalid input."
+        ),
+    )
+    check.add_argument("policies", nargs="+", metavar="POLICY.json", help="identity policy files")
+    check.add_argument(
+        "--complete",
+        action="store_true",
+        help="the files are the user's whole effective set: a missing grant fails too",
+    )
+    check.add_argument(
+        "--boundary",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a permissions boundary policy (repeatable)",
+    )
+    # SUPPRESS keeps the top-level `onboard --region` when this one is not given.
+    check.add_argument("--region", default=argparse.SUPPRESS, help="region (default: us-east-1)")
+    check.add_argument("--account", default="123456789012", help="account id")
+    check.add_argument("--user", default="new-hire", help="IAM user name")
+    check.add_argument("--repo", default="my-repo", help="repository name")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.set_defaults(handler=run_check)
+
+    fix = commands.add_parser(
+        "fix",
+        help="patch an MFA policy so git works (re-checked before it is printed)",
+        description=(
+            "Print the patched policy and a diff. Default: the seed article's two changes "
+            "(codecommit:* exempt, Null kms:ViaService). --json prints the patched document alone."
+        ),
+    )
+    fix.add_argument("policy", metavar="POLICY.json")
+    fix.add_argument(
+        "--least-privilege",
+        action="store_true",
+        help="exempt only codecommit:GitPull and codecommit:GitPush instead of codecommit:*",
+    )
+    fix.add_argument("--json", action="store_true", help="print only the patched document")
+    fix.set_defaults(handler=run_fix)
+
+    simulate = commands.add_parser(
+        "simulate",
+        help="evaluate a JSON list of requests; prints a JSON list of results",
+        description="Read a JSON list of requests from FILE (or stdin with - or no FILE).",
+    )
+    simulate.add_argument("file", nargs="?", default="-", metavar="FILE|-")
+    simulate.set_defaults(handler=run_simulate)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 3
+
+
+def _read(path: str) -> str:
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        return Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def load_policy(path: str, kind: str = "identity") -> Policy:
+    """Parse a policy file; also takes `aws iam get-policy-version` / `get-role-policy` output."""
+    from onboard.policy.document import parse_policy
+
+    text = _read(path)
+    try:
+        decoded = json.loads(text)
+    except json.JSONDecodeError:
+        return parse_policy(text, path, kind=kind)  # reports file:line:column
+    if isinstance(decoded, dict) and "Statement" not in decoded:
+        if isinstance(decoded.get("PolicyVersion"), dict):
+            decoded = decoded["PolicyVersion"].get("Document", decoded)
+        elif "PolicyDocument" in decoded:
+            decoded = decoded["PolicyDocument"]
+        if isinstance(decoded, str):  # the raw API returns the document URL-encoded
+            decoded = unquote(decoded)
+            return parse_policy(decoded, path, kind=kind)
+    return parse_policy(decoded, path, kind=kind)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """`onboard policy check`."""
+    from onboard.policy.git import GitTarget, check_git
+
+    if not re.fullmatch(r"\d{12}", args.account):
+        raise PolicyError(f"--account: {args.account!r} is not a 12-digit AWS account id")
+    for option, value in (("--user", args.user), ("--repo", args.repo)):
+        if not re.fullmatch(r"[\w+=,.@-]{1,100}", value):
+            raise PolicyError(f"{option}: {value!r} is not a valid name")
+    policies = [load_policy(path) for path in args.policies]
+    boundaries = [load_policy(path, "boundary") for path in args.boundary]
+    target = GitTarget(
+        account=args.account,
+        user=args.user,
+        region=getattr(args, "region", None) or DEFAULT_REGION,
+        repo=args.repo,
+    )
+    report = check_git(policies, target, complete=args.complete, boundaries=boundaries)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(report.render_text())
+    return report.exit_code
+
+
+def run_fix(args: argparse.Namespace) -> int:
+    """`onboard policy fix`."""
+    from onboard.policy.fix import fix_policy
+
+    policy = load_policy(args.policy)
+    result = fix_policy(policy, least_privilege=args.least_privilege)
+    if args.json:
+        print(json.dumps(result.patched, indent=2))
+        return 0
+    print(json.dumps(result.patched, indent=2))
+    print()
+    if not result.changes:
+        print("Nothing to change: the policy already exempts what git needs.")
+    else:
+        print("Changes:")
+        for change in result.changes:
+            print(f"  {change}")
+        print()
+        print(result.diff, end="" if result.diff.endswith("\n") else "\n")
+    print()
+    print("Re-checked with the engine: git works with every method and MFA is still enforced.")
+    remaining = [f for f in result.report.findings if f.severity != "info"]
+    for finding in remaining:
+        print(f"  [{finding.severity}] {finding.id}: {finding.message}")
+    return 0
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    """`onboard policy simulate`."""
+    from onboard.policy.simulate import simulate_batch
+
+    text = _read(args.file)
+    name = "<stdin>" if args.file == "-" else args.file
+    try:
+        requests = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PolicyError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    if not isinstance(requests, list):
+        raise PolicyError(f"{name}: must be a JSON list of requests")
+    print(json.dumps(simulate_batch(requests), indent=2))
+    return 0

@@ -1,0 +1,364 @@
+"""The decision AWS makes for one request, and the statements that made it.
+
+Logic from AWS's "Policy evaluation logic" for a principal in the same
+account as the resource:
+1. an explicit Deny in any policy (SCP, resource, identity, boundary) wins;
+2. every SCP given must allow, else implicitly denied;
+3. a resource policy that allows the user's own ARN is enough on its own
+   (a boundary's or identity policy's implicit deny does not limit it);
+4. otherwise an identity policy must allow, and every boundary given too
+   (a resource policy naming only the account delegates to identity policies);
+5. anything else is implicitly denied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from onboard.policy.document import Policy, Principal, Statement
+from onboard.policy.match import ContextValue
+from onboard.policy.request import Request, principal_keys
+
+__all__ = [
+    "Decision",
+    "Evaluation",
+    "MatchedStatement",
+    "Request",
+    "evaluate",
+    "principal_keys",
+    "statement_reason",
+]
+
+KIND_LABELS = {
+    "identity": "identity-based",
+    "boundary": "permissions boundary",
+    "scp": "service control",
+    "resource": "resource-based",
+}
+
+
+class Decision(StrEnum):
+    """The three answers AWS can give."""
+
+    ALLOWED = "Allowed"
+    IMPLICIT_DENY = "ImplicitlyDenied"
+    EXPLICIT_DENY = "ExplicitlyDenied"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchedStatement:
+    """A statement that took part in a decision, and why it applied or not."""
+
+    policy_name: str
+    policy_kind: str
+    index: int
+    sid: str | None
+    effect: str
+    reason: str
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON form used by `policy simulate` and `policy check --json`."""
+        return {
+            "policy": self.policy_name,
+            "kind": self.policy_kind,
+            "index": self.index,
+            "sid": self.sid,
+            "effect": self.effect,
+            "reason": self.reason,
+        }
+
+    def label(self) -> str:
+        """`policy Statement[i] (Sid)` for messages."""
+        return f"{self.policy_name} Statement[{self.index}]" + (
+            f" ({self.sid})" if self.sid else ""
+        )
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The decision for one request, the statements behind it, and what the context lacked."""
+
+    decision: Decision
+    matched: tuple[MatchedStatement, ...]
+    missing_context: tuple[str, ...]
+    explanation: str
+
+    @classmethod
+    def _fast(
+        cls,
+        decision: Decision,
+        matched: tuple[MatchedStatement, ...],
+        missing_context: tuple[str, ...],
+        explain: Callable[[], str],
+    ) -> Evaluation:
+        """Build for the hot path: no frozen `__init__`, and the text written only if read.
+
+        Most callers (the sandbox, batch checks) read only the decision; the
+        explanation is the costliest part to build, so it waits for `__getattr__`.
+        """
+        made = cls.__new__(cls)
+        made.__dict__.update(
+            decision=decision, matched=matched, missing_context=missing_context, _explain=explain
+        )
+        return made
+
+    if not TYPE_CHECKING:  # mypy sees `explanation` as the plain field it is
+
+        def __getattr__(self, name: str) -> str:
+            explain = self.__dict__.get("_explain")
+            if name != "explanation" or explain is None:
+                raise AttributeError(name)
+            text: str = explain()
+            self.__dict__["explanation"] = text
+            return text
+
+    @property
+    def allowed(self) -> bool:
+        """True only for `Decision.ALLOWED`."""
+        return self.decision is Decision.ALLOWED
+
+
+# (policy, statement) pairs collected while scanning one kind of policy.
+_Hits = list[tuple[Policy, Statement]]
+_CACHE_LIMIT = 8192
+
+
+class _Scan:
+    """Statements that allow, deny, or matched action+resource but not their condition."""
+
+    __slots__ = ("allows", "denies", "near")
+
+    def __init__(self) -> None:
+        self.allows: _Hits = []
+        self.denies: _Hits = []
+        self.near: _Hits = []
+
+
+_EMPTY = _Scan()
+
+
+def evaluate(
+    request: Request,
+    identity_policies: Sequence[Policy],
+    *,
+    boundaries: Sequence[Policy] = (),
+    scps: Sequence[Policy] = (),
+    resource_policy: Policy | None = None,
+) -> Evaluation:
+    """Decide `request` the way AWS does; see the module docstring for the order."""
+    ctx = request.normalized_context
+    action = request.action.lower()
+    resource = request.resource
+    missing: list[str] = []
+    identity = _scan(identity_policies, action, resource, ctx, None, missing)
+    if not boundaries and not scps and resource_policy is None:
+        return _identity_only(request, identity, ctx, missing)
+    boundary_scans = [_scan((p,), action, resource, ctx, None, missing) for p in boundaries]
+    scp_scans = [_scan((p,), action, resource, ctx, None, missing) for p in scps]
+    direct = via_account = _EMPTY
+    if resource_policy is not None:
+        policies = (resource_policy,)
+        direct = _scan(policies, action, resource, ctx, (request.principal, True), missing)
+        via_account = _scan(policies, action, resource, ctx, (request.principal, False), [])
+    missing_keys = tuple(dict.fromkeys(missing)) if missing else ()
+
+    denies = identity.denies
+    if boundary_scans or scp_scans or resource_policy is not None:
+        scans = [identity, *boundary_scans, *scp_scans, direct, via_account]
+        denies = [hit for scan in scans for hit in scan.denies]
+    if denies:
+        matched = _matched(_unique(denies), ctx, applied=True)
+        return Evaluation._fast(
+            Decision.EXPLICIT_DENY, matched, missing_keys, lambda: _denied_text(request, matched)
+        )
+
+    for policy, scan in zip(scps, scp_scans, strict=True):
+        if not scan.allows:
+            return _implicit(request, "service control", policy.name, scan.near, ctx, missing_keys)
+
+    if direct.allows:
+        matched = _matched(direct.allows, ctx, applied=True)
+        return Evaluation._fast(
+            Decision.ALLOWED,
+            matched,
+            missing_keys,
+            lambda: f"Allowed: {matched[0].label()} allows this principal directly",
+        )
+
+    if not identity.allows:
+        near = identity.near + via_account.near + via_account.allows
+        return _implicit(request, "identity-based", None, near, ctx, missing_keys)
+    for policy, scan in zip(boundaries, boundary_scans, strict=True):
+        if not scan.allows:
+            return _implicit(
+                request, "permissions boundary", policy.name, scan.near, ctx, missing_keys
+            )
+
+    return _allowed(identity, ctx, missing_keys)
+
+
+def _allowed(
+    identity: _Scan, ctx: Mapping[str, ContextValue], missing_keys: tuple[str, ...]
+) -> Evaluation:
+    """Allowed by identity policies; also says which Deny statements did not apply, and why."""
+    matched = _matched(identity.allows, ctx, applied=True)
+
+    def explain() -> str:
+        text = f"Allowed: allowed by {matched[0].label()}"
+        if len(matched) > 1:
+            text += f" (and {len(matched) - 1} more)"
+        spared = [(policy, st) for policy, st in identity.near if st.effect == "Deny"]
+        if spared:
+            notes = _matched(spared, ctx, applied=False)
+            text += "; not denied by " + "; ".join(f"{m.label()}: {m.reason}" for m in notes)
+        return text
+
+    return Evaluation._fast(Decision.ALLOWED, matched, missing_keys, explain)
+
+
+def _identity_only(
+    request: Request, identity: _Scan, ctx: Mapping[str, ContextValue], missing: list[str]
+) -> Evaluation:
+    """The common case (identity policies alone), without the general case's bookkeeping."""
+    missing_keys = tuple(dict.fromkeys(missing)) if missing else ()
+    if identity.denies:
+        matched = _matched(_unique(identity.denies), ctx, applied=True)
+        return Evaluation._fast(
+            Decision.EXPLICIT_DENY, matched, missing_keys, lambda: _denied_text(request, matched)
+        )
+    if not identity.allows:
+        return _implicit(request, "identity-based", None, identity.near, ctx, missing_keys)
+    return _allowed(identity, ctx, missing_keys)
+
+
+def _scan(
+    policies: Sequence[Policy],
+    action: str,
+    resource: str,
+    ctx: Mapping[str, ContextValue],
+    principal: tuple[str | None, bool] | None,
+    missing: list[str],
+) -> _Scan:
+    """Classify the statements of `policies` that cover `action` (the hot loop)."""
+    scan = _Scan()
+    allows, denies, near = scan.allows, scan.denies, scan.near
+    for policy in policies:
+        candidates = policy._by_action.get(action)  # the cache, read without a call
+        if candidates is None:
+            candidates = policy.statements_for(action)
+        for st in candidates:
+            if principal is not None and not _principal_applies(st, *principal):
+                continue
+            for key, name in st.needed_keys:
+                if key not in ctx:
+                    missing.append(name)
+            resources = st.resources
+            if resources is not None:
+                if resources.matches_all:
+                    if st.not_resource:
+                        continue  # NotResource "*" excludes everything
+                elif resources.matches(resource, ctx) == st.not_resource:
+                    continue
+            for check in st.checks:
+                if not check(ctx):
+                    near.append((policy, st))
+                    break
+            else:
+                (allows if st.effect == "Allow" else denies).append((policy, st))
+    return scan
+
+
+def _principal_applies(st: Statement, principal_arn: str | None, direct: bool) -> bool:
+    """Does a resource-policy statement name this principal (directly, or via its account)?"""
+    named = st.principal or Principal(anyone=False, aws=(), other=())
+    if direct:
+        hit = named.anyone or (principal_arn is not None and principal_arn in named.aws)
+    else:
+        parts = principal_arn.split(":") if principal_arn else []
+        account = parts[4] if len(parts) >= 6 else None
+        hit = account is not None and (
+            account in named.aws or f"arn:aws:iam::{account}:root" in named.aws
+        )
+    # NotPrincipal applies to everyone it does not name.
+    return not hit if st.not_principal else hit
+
+
+def _implicit(
+    request: Request,
+    label: str,
+    policy_name: str | None,
+    near: _Hits,
+    ctx: Mapping[str, ContextValue],
+    missing: tuple[str, ...],
+) -> Evaluation:
+    matched = _matched(_unique(near), ctx, applied=False)
+
+    def explain() -> str:
+        where = f"{label} policy {policy_name!r}" if policy_name else f"{label} policy"
+        text = f"ImplicitlyDenied: no {where} allows {request.action} on {request.resource}"
+        if matched:
+            text += "; did not apply: " + "; ".join(f"{m.label()}: {m.reason}" for m in matched)
+        return text
+
+    return Evaluation._fast(Decision.IMPLICIT_DENY, matched, missing, explain)
+
+
+def _denied_text(request: Request, matched: tuple[MatchedStatement, ...]) -> str:
+    first = matched[0]
+    return (
+        f"ExplicitlyDenied: {request.action} on {request.resource} is denied by "
+        f"{first.label()} in a(n) {KIND_LABELS[first.policy_kind]} policy: {first.reason}"
+    )
+
+
+def _unique(hits: _Hits) -> _Hits:
+    """Drop repeats (a resource statement can hit twice), keeping order; by identity, for speed."""
+    if len(hits) < 2:
+        return hits
+    seen: set[int] = set()
+    out: _Hits = []
+    for hit in hits:
+        if id(hit[1]) not in seen:
+            seen.add(id(hit[1]))
+            out.append(hit)
+    return out
+
+
+def _matched(
+    hits: _Hits, ctx: Mapping[str, ContextValue], *, applied: bool
+) -> tuple[MatchedStatement, ...]:
+    return tuple(_matched_one(policy, st, ctx, applied) for policy, st in hits)
+
+
+def _matched_one(
+    policy: Policy, st: Statement, ctx: Mapping[str, ContextValue], applied: bool
+) -> MatchedStatement:
+    """The explanation of one statement, cached by the context values it depends on."""
+    key = (st.index, applied, tuple(map(ctx.get, st.reason_keys)))
+    cache = policy.explanations
+    found = cache.get(key)
+    if isinstance(found, MatchedStatement):
+        return found
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    reason = statement_reason(st, ctx, applied)
+    made = MatchedStatement(policy.name, policy.kind, st.index, st.sid, st.effect, reason)
+    cache[key] = made
+    return made
+
+
+def statement_reason(st: Statement, ctx: Mapping[str, ContextValue], applied: bool) -> str:
+    """Why a statement applied (or not): action, resource, then each condition's verdict."""
+    pieces = ["action not in NotAction" if st.not_action else "action matches Action"]
+    if st.resources is not None:
+        pieces.append("resource not in NotResource" if st.not_resource else "resource matches")
+    if not st.conditions:
+        pieces.append("no condition")
+    elif applied:
+        pieces.extend(condition.explain(ctx) for condition in st.conditions)
+    else:
+        pieces.extend(c.explain(ctx) for c in st.conditions if not c.holds(ctx))
+    return "; ".join(pieces)

@@ -1,0 +1,185 @@
+"""Batch simulation: order kept, errors per request, the documented request shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onboard.policy.simulate import simulate_batch
+
+USER = "arn:aws:iam::123456789012:user/alice"
+MFA_DENY: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "All", "Effect": "Allow", "Action": "*", "Resource": "*"},
+        {
+            "Sid": "NeedMFA",
+            "Effect": "Deny",
+            "NotAction": "iam:ListMFADevices",
+            "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        },
+    ],
+}
+
+
+def request(request_id: str, **extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": request_id,
+        "identityPolicies": [MFA_DENY],
+        "action": "s3:ListAllMyBuckets",
+        "resource": "*",
+        "principal": USER,
+    }
+    return base | extra
+
+
+def test_results_in_order_with_decisions_and_statements() -> None:
+    results = simulate_batch(
+        [
+            request("no-mfa"),
+            request("mfa", context={"aws:MultiFactorAuthPresent": "true"}),
+            request("bool-true", context={"aws:MultiFactorAuthPresent": True}),
+            request(
+                "tags", context={"aws:TagKeys": ["a", "b"], "aws:MultiFactorAuthPresent": "false"}
+            ),
+        ]
+    )
+    assert [r["id"] for r in results] == ["no-mfa", "mfa", "bool-true", "tags"]
+    assert [r["decision"] for r in results] == [
+        "ExplicitlyDenied",
+        "Allowed",
+        "Allowed",
+        "ExplicitlyDenied",
+    ]
+    assert results[0]["matchedStatements"][0]["sid"] == "NeedMFA"
+    assert results[0]["matchedStatements"][0]["index"] == 1
+    assert results[0]["error"] is None
+    assert results[0]["missingContext"] == ["aws:MultiFactorAuthPresent"]
+
+
+def test_a_bad_request_gets_an_error_and_the_batch_goes_on() -> None:
+    bad_policy = {"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]}
+    results = simulate_batch(
+        [
+            request("ok"),
+            {"id": "no-action", "identityPolicies": [MFA_DENY], "resource": "*"},
+            request("bad-policy", identityPolicies=[bad_policy]),
+            "not an object",  # type: ignore[list-item]
+            request("bad-context", context={"k": {"nested": 1}}),
+            request("unknown-field", actoin="x"),
+            request("no-policies", identityPolicies=[]),
+            request("last", context={"aws:MultiFactorAuthPresent": "true"}),
+        ]
+    )
+    assert [r["decision"] for r in results] == [
+        "ExplicitlyDenied",
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        "Allowed",
+    ]
+    errors = [r["error"] for r in results]
+    assert errors[0] is None and errors[-1] is None
+    assert errors[1] == "request 1: 'action' must be a non-empty string"
+    assert "identityPolicies[0]: Statement[0].Effect" in errors[2] and errors[2].startswith(
+        "request 2"
+    )
+    assert errors[3] == "request 3: must be a JSON object" and results[3]["id"] == 3
+    assert "context['k']" in errors[4]
+    assert "unknown field 'actoin'" in errors[5]
+    assert "needs identityPolicies" in errors[6]
+
+
+def test_boundaries_scps_and_resource_policy_fields() -> None:
+    allow_all = {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}
+    s3_only = {"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}
+    bucket = {
+        "Statement": {
+            "Effect": "Allow",
+            "Principal": {"AWS": USER},
+            "Action": "s3:GetObject",
+            "Resource": "*",
+        }
+    }
+    results = simulate_batch(
+        [
+            {
+                "identityPolicies": [allow_all],
+                "permissionBoundaries": [s3_only],
+                "action": "ec2:RunInstances",
+                "resource": "*",
+            },
+            {
+                "identityPolicies": [allow_all],
+                "scps": [s3_only],
+                "action": "s3:GetObject",
+                "resource": "*",
+            },
+            {
+                "identityPolicies": [],
+                "resourcePolicy": bucket,
+                "action": "s3:GetObject",
+                "resource": "arn:aws:s3:::b/k",
+                "principal": USER,
+            },
+        ]
+    )
+    assert [r["decision"] for r in results] == ["ImplicitlyDenied", "Allowed", "Allowed"]
+    assert [r["id"] for r in results] == [0, 1, 2]  # no id given: the index
+    assert results[2]["matchedStatements"][0]["kind"] == "resource"
+
+
+def test_equal_looking_documents_with_true_and_1_are_not_confused() -> None:
+    def with_value(value: Any) -> dict[str, Any]:
+        return {
+            "Statement": {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/x": value}},
+            }
+        }
+
+    results = simulate_batch(
+        [
+            {
+                "identityPolicies": [with_value(True)],
+                "action": "s3:Get",
+                "resource": "*",
+                "context": {"aws:PrincipalTag/x": "true"},
+            },
+            {
+                "identityPolicies": [with_value(1)],
+                "action": "s3:Get",
+                "resource": "*",
+                "context": {"aws:PrincipalTag/x": "true"},
+            },
+            {
+                "identityPolicies": [with_value(1)],
+                "action": "s3:Get",
+                "resource": "*",
+                "context": {"aws:PrincipalTag/x": "1"},
+            },
+        ]
+    )
+    assert [r["decision"] for r in results] == ["Allowed", "ImplicitlyDenied", "Allowed"]
+    floats = simulate_batch(
+        [
+            {
+                "identityPolicies": [with_value(1)],
+                "action": "s3:Get",
+                "resource": "*",
+                "context": {"aws:PrincipalTag/x": "1"},
+            },
+            {
+                "identityPolicies": [with_value(1.0)],
+                "action": "s3:Get",
+                "resource": "*",
+                "context": {"aws:PrincipalTag/x": "1"},
+            },
+        ]
+    )
+    assert [r["decision"] for r in floats] == ["Allowed", "ImplicitlyDenied"]
