@@ -1,0 +1,214 @@
+"""`onboard doctor`: why git stopped working, for yourself or (helpdesk) for another user.
+
+Heavy imports (boto3 through the gateway, the sandbox) happen inside the
+handler so `onboard --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from onboard.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from onboard.aws.gateway import Gateway
+    from onboard.doctor.helpdesk import Action
+    from onboard.settings import Settings
+
+ACTION_FLAGS = (
+    "delete_stale_device",
+    "deactivate_mfa",
+    "deactivate_ssh_key",
+    "delete_ssh_key",
+    "reset_git_credentials",
+)
+
+
+def register(subparsers: Any) -> None:
+    """Add the `doctor` subcommand."""
+    parser = subparsers.add_parser(
+        "doctor",
+        help="find why git against CodeCommit fails, and say the fix",
+        description=(
+            "Runs every check concurrently (environment, credentials, MFA, SSH, git, policy, "
+            "a live git ls-remote) and reports each finding with its fix. Exit code 0 when "
+            "nothing failed, 1 when something did. With --user NAME (helpdesk credentials), "
+            "checks another user's account and can repair it."
+        ),
+    )
+    parser.add_argument("--repo", help="repository to check (default: the first one found)")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="stable JSON (docs/doctor.md)")
+    output.add_argument("--markdown", action="store_true", help="ticket-ready Markdown")
+    parser.add_argument("--user", help="helpdesk mode: check this IAM user's account")
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="PREFIX", help="only checks like ssh."
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=20.0, help="seconds for each live git ls-remote"
+    )
+    actions = parser.add_argument_group("helpdesk actions (need --user; each is confirmed)")
+    actions.add_argument(
+        "--delete-stale-device",
+        nargs="?",
+        const="",
+        metavar="SERIAL",
+        help="delete the unassigned virtual MFA device named after the user",
+    )
+    actions.add_argument("--deactivate-mfa", metavar="SERIAL", help="deactivate a lost device")
+    actions.add_argument("--deactivate-ssh-key", metavar="KEY_ID", help="mark an SSH key Inactive")
+    actions.add_argument("--delete-ssh-key", metavar="KEY_ID", help="delete an SSH key")
+    actions.add_argument(
+        "--reset-git-credentials",
+        nargs="?",
+        const="",
+        metavar="CREDENTIAL_ID",
+        help="reset the HTTPS Git password (shown once)",
+    )
+    actions.add_argument("--yes", action="store_true", help="do not ask before each action")
+    parser.set_defaults(handler=run)
+
+
+def _wanted_actions(args: argparse.Namespace) -> list[str]:
+    return [name for name in ACTION_FLAGS if getattr(args, name, None) is not None]
+
+
+def build_actions(args: argparse.Namespace, gateway: Gateway, user: str) -> list[Action]:
+    """The helpdesk actions the flags ask for, validated against the account."""
+    from onboard.doctor import helpdesk
+
+    actions: list[Action] = []
+    if args.delete_stale_device is not None:
+        actions += helpdesk.delete_stale_device(gateway, user, args.delete_stale_device or None)
+    if args.deactivate_mfa:
+        actions.append(helpdesk.deactivate_mfa_device(gateway, user, args.deactivate_mfa))
+    if args.deactivate_ssh_key:
+        actions.append(helpdesk.deactivate_ssh_key(gateway, user, args.deactivate_ssh_key))
+    if args.delete_ssh_key:
+        actions.append(helpdesk.delete_ssh_key(gateway, user, args.delete_ssh_key))
+    if args.reset_git_credentials is not None:
+        credential = args.reset_git_credentials or None
+        actions.append(helpdesk.reset_git_credentials(gateway, user, credential))
+    return actions
+
+
+def _confirm_interactively(action: Action) -> bool:
+    print(f"About to {action.description}.", file=sys.stderr)
+    print(f"  equivalent: {action.cli_command}", file=sys.stderr)
+    try:
+        answer = input("Proceed? [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def run_actions(
+    args: argparse.Namespace,
+    settings: Settings,
+    confirm: Callable[[Action], bool] | None = None,
+) -> list[dict[str, Any]]:
+    """Validate, confirm and apply the requested helpdesk actions; a JSON-able summary."""
+    from onboard.aws.gateway import Gateway
+    from onboard.doctor import helpdesk
+
+    gateway = Gateway.from_settings(settings)
+    actions = build_actions(args, gateway, args.user)
+    if confirm is None:
+        if args.yes:
+            confirm = _accept_all
+        elif args.json or not sys.stdin.isatty():
+            raise InvalidInput(
+                "helpdesk actions need a confirmation",
+                "there is no terminal to ask on",
+                "add --yes to run them from a script",
+            )
+        else:
+            confirm = _confirm_interactively
+    results = helpdesk.apply(actions, gateway, confirm)
+    summary = []
+    for result in results:
+        state = "done" if result.done else "declined"
+        print(f"{state}: {result.action.description}", file=sys.stderr)
+        print(f"  aws cli: {result.action.cli_command}", file=sys.stderr)
+        if result.secret and not args.json:
+            # Shown once, on the helpdesk's terminal only: never in reports or JSON.
+            print(
+                f"  new password (shown once, give it to {args.user} privately): {result.secret}",
+                file=sys.stderr,
+            )
+        summary.append(
+            {
+                "action": result.action.name,
+                "description": result.action.description,
+                "aws_cli": result.action.cli_command,
+                "done": result.done,
+            }
+        )
+    return summary
+
+
+def _accept_all(action: Action) -> bool:
+    return True
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler: run the checks (and helpdesk actions), print the report, return 0/1."""
+    from onboard.doctor import report
+    from onboard.doctor.checks import DoctorContext, all_checks, run_checks, select
+    from onboard.doctor.runtime import helpdesk_settings, settings_for
+
+    if _wanted_actions(args) and not args.user:
+        raise InvalidInput(
+            "helpdesk actions need --user NAME",
+            "they change another user's account",
+            "add --user NAME (with the helpdesk's credentials)",
+        )
+    with settings_for(args) as settings:
+        actions: list[dict[str, Any]] = []
+        if args.user:
+            settings = helpdesk_settings(settings)
+            if _wanted_actions(args):
+                actions = run_actions(args, settings)
+        ctx = DoctorContext(
+            settings, repo=args.repo or settings.repo, subject_user=args.user,
+            live_timeout=args.timeout,
+        )  # fmt: skip
+        specs = select(all_checks(), ctx, args.only)
+        findings, elapsed = run_checks(ctx, specs)
+        subject = f"user {args.user} (helpdesk)" if args.user else _subject(ctx)
+        doctor_run = report.DoctorRun(
+            findings,
+            subject,
+            region=ctx.region,
+            repo=ctx.repo,
+            mode="helpdesk" if args.user else "self",
+            elapsed_seconds=elapsed,
+        )
+        secrets = _known_secrets(settings)
+        if args.json:
+            document = report.to_json(doctor_run, secrets)
+            if actions:
+                document["actions"] = actions
+            print(json.dumps(document, indent=2, sort_keys=False, default=str))
+        elif args.markdown:
+            print(report.to_markdown(doctor_run, secrets), end="")
+        else:
+            print(report.to_text(doctor_run, secrets), end="")
+        return doctor_run.exit_code
+
+
+def _subject(ctx: Any) -> str:
+    try:
+        return str(ctx.fact("whoami", lambda: ctx.gateway().whoami()).arn)
+    except Exception:  # the identity finding already says why
+        return "unknown caller"
+
+
+def _known_secrets(settings: Settings) -> list[str]:
+    env = settings.env()
+    names = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "ONBOARD_HELPDESK_SECRET_ACCESS_KEY")
+    return [env[name] for name in names if env.get(name)]

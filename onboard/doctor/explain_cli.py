@@ -1,0 +1,92 @@
+"""`onboard explain [--method M] [--json] [FILE|-]`: why did that git command fail?"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from onboard.doctor.explain import METHODS, Explanation, explain
+from onboard.doctor.report import redact
+from onboard.errors import InvalidInput
+
+EXIT_RECOGNIZED = 0
+EXIT_UNKNOWN = 1
+
+
+def register(subparsers: Any) -> None:
+    """Add the `explain` subcommand."""
+    parser = subparsers.add_parser(
+        "explain",
+        help="name the likely cause of a failed git/ssh/aws command from its output",
+        description=(
+            "Reads the output of a failed git, ssh or aws command (a file, or stdin with '-' "
+            "or no argument) and names the likely causes with their fixes. "
+            "Exit code: 0 when it recognized the output (or it is not a failure), 1 when not."
+        ),
+    )
+    parser.add_argument("file", nargs="?", default="-", help="file with the output, or - (stdin)")
+    parser.add_argument(
+        "--method", choices=METHODS, help="how git connects (narrows the candidates)"
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--all", action="store_true", help="show every candidate, not only the top ones"
+    )
+    parser.set_defaults(handler=run)
+
+
+def _read(source: str) -> str:
+    if source == "-":
+        if sys.stdin.isatty():
+            print("Paste the output, then press Ctrl-D (Ctrl-Z Enter on Windows):", file=sys.stderr)
+        return sys.stdin.read()
+    path = Path(source)
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InvalidInput(
+            f"cannot read {source}", exc.strerror or str(exc), "give a readable file or - for stdin"
+        ) from exc
+
+
+def render_text(explanation: Explanation, limit: int = 3) -> str:
+    """The explanation as the terminal shows it."""
+    if explanation.verdict == "not-a-failure":
+        return "Not a failure: this output means git/ssh reached CodeCommit successfully.\n"
+    if explanation.verdict == "unknown":
+        return (
+            "No known cause matches this output.\n"
+            "Next: run `onboard doctor` to check the whole setup.\n"
+        )
+    lines = []
+    if explanation.verdict == "ambiguous":
+        lines.append(
+            "The output alone cannot decide; most likely first "
+            "(`onboard doctor` checks which one it is):"
+        )
+    for rank, candidate in enumerate(explanation.candidates[:limit], start=1):
+        cause = candidate.cause
+        lines.append(f"{rank}. {cause.title} [{cause.id}]")
+        for line in candidate.evidence[:2]:
+            lines.append(f"   matched: {line}")
+        lines.append(f"   why: {cause.cause}")
+        lines.append(f"   fix: {cause.fix}")
+        for source in cause.sources[:2]:
+            lines.append(f"   see: {source.url}")
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler: explain the given output; 0 if recognized, 1 if not."""
+    text = _read(args.file)
+    explanation = explain(text, args.method)
+    if args.json:
+        limit = len(explanation.candidates) if args.all else 5
+        print(redact(json.dumps(explanation.to_json(limit), indent=2)))
+    else:
+        limit = len(explanation.candidates) if args.all else 3
+        print(redact(render_text(explanation, limit)), end="")
+    return EXIT_UNKNOWN if explanation.verdict == "unknown" else EXIT_RECOGNIZED

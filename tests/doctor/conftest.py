@@ -1,0 +1,77 @@
+"""Doctor test helpers: sandbox settings with the venv's tools on PATH, MFA sessions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from onboard import gitconfig, sshconfig
+from onboard.sandbox.account import Sandbox
+from onboard.settings import Settings
+
+VENV_BIN = str(Path(sys.executable).parent)
+
+
+def with_venv_path(settings: Settings) -> Settings:
+    """The settings with the venv's bin (aws, git-remote-codecommit) first on PATH."""
+    environ = dict(settings.environ or {})
+    environ["PATH"] = VENV_BIN + ":" + environ.get("PATH", "/usr/bin:/bin")
+    return settings.replace(environ=environ)
+
+
+def self_settings(sandbox: Sandbox) -> Settings:
+    """The new hire's settings (long-term key, no MFA)."""
+    return with_venv_path(sandbox.settings())
+
+
+def mfa_settings(sandbox: Sandbox) -> Settings:
+    """The new hire with an MFA session (the onboarded scenario has a device)."""
+    from onboard.aws.gateway import Gateway
+
+    settings = self_settings(sandbox)
+    gateway = Gateway.from_settings(settings)
+    creds = gateway.get_session_token(sandbox.mfa_serial, sandbox.totp_now(sandbox.mfa_serial))
+    environ = dict(settings.environ or {})
+    environ.update(
+        AWS_ACCESS_KEY_ID=creds.access_key_id,
+        AWS_SECRET_ACCESS_KEY=creds.secret_access_key,
+        AWS_SESSION_TOKEN=creds.session_token,
+    )
+    return settings.replace(environ=environ)
+
+
+def helpdesk(sandbox: Sandbox) -> Settings:
+    """The helpdesk's settings."""
+    return with_venv_path(sandbox.helpdesk_settings())
+
+
+def set_up_ssh(sandbox: Sandbox) -> Path:
+    """Write the onboarded user's ssh config and .pub beside the sandbox's private key."""
+    home = sandbox.home
+    private = home.ssh_dir / "codecommit_rsa"
+    public = subprocess.run(
+        ["ssh-keygen", "-y", "-f", str(private)], capture_output=True, text=True, check=True
+    ).stdout
+    private.with_name("codecommit_rsa.pub").write_text(public)
+    key_id = sandbox.seeded.ssh_key_id
+    assert key_id is not None
+    sshconfig.write_ssh_config(home, key_id, private, sshconfig.ssh_version(home.env()))
+    return private
+
+
+def set_up_https_helper(settings: Settings) -> None:
+    """The AWS CLI credential helper for CodeCommit in the sandbox home's git config."""
+    gitconfig.configure_credential_helper(settings.env())
+
+
+@pytest.fixture
+def sandbox_factory() -> Iterator[list[Sandbox]]:
+    """Start sandboxes inside a test; every one is stopped afterwards."""
+    started: list[Sandbox] = []
+    yield started
+    for sandbox in started:
+        sandbox.stop()
