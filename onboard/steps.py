@@ -1,0 +1,301 @@
+"""What each walkthrough step does on the account and on disk, without any UI.
+
+The screens run these in thread workers; each returns a frozen result and
+raises `OnboardError`s. Secrets (the MFA seed, session credentials, a Git
+password) pass through in memory and are never logged or written here,
+except the session profile the user asks for (0600, by `awsfiles`).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from onboard import awsfiles, gitconfig, mfa, sshconfig, sshkeys
+from onboard.aws.errors import AccessDenied
+from onboard.errors import InvalidInput
+from onboard.files import EditResult
+from onboard.gitcli import run_git
+from onboard.home import Home
+from onboard.settings import Settings
+
+if TYPE_CHECKING:
+    from onboard.aws.gateway import Gateway
+    from onboard.aws.models import (
+        MfaDevice,
+        SessionCredentials,
+        SshPublicKey,
+        VirtualMfaDeviceInfo,
+    )
+
+
+# -- step 2: MFA device ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MfaFindings:
+    """The user's devices, the name policy requires, and any stale device with that name."""
+
+    assigned: tuple[MfaDevice, ...]
+    device_name: str
+    stale: VirtualMfaDeviceInfo | None
+
+
+def inspect_mfa(gateway: Gateway, user: str) -> MfaFindings:
+    """What the account holds for this user's MFA."""
+    assigned = tuple(gateway.list_mfa_devices(user))
+    try:
+        documents = [policy.document for policy in gateway.effective_policies(user)]
+    except AccessDenied:
+        documents = []  # without MFA the policies are often unreadable: use the user name
+    name = mfa.device_name_for(user, documents)
+    stale = None
+    if not assigned:
+        unassigned = gateway.list_virtual_mfa_devices("Unassigned")
+        stale = next((device for device in unassigned if device.name == name), None)
+    return MfaFindings(assigned, name, stale)
+
+
+def stale_device_help(user: str, serial: str) -> str:
+    """What a stale device means and exactly what the helpdesk runs."""
+    return (
+        "A virtual MFA device with the name your account requires already exists "
+        f"but was never enabled:\n  {serial}\n"
+        "Why: an earlier attempt created it and stopped before enabling it. Its secret "
+        "was shown only once, so it cannot be reused, and deleting it needs an MFA "
+        "session you do not have yet.\n"
+        "Next: ask the helpdesk to run\n"
+        f"  onboard doctor --user {user} --delete-stale-device {serial}\n"
+        f"(the same as: aws iam delete-virtual-mfa-device --serial-number {serial}),\n"
+        "then press r here to check again."
+    )
+
+
+def group_secret(seed: str) -> str:
+    """The seed in groups of four, easier to type into an authenticator app."""
+    return " ".join(seed[i : i + 4] for i in range(0, len(seed), 4))
+
+
+# -- step 3: MFA session ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    """The MFA session, the gateway that uses it, and the saved profile if any."""
+
+    credentials: SessionCredentials = field(repr=False)
+    gateway: Gateway
+    saved: EditResult | None
+    profile: str | None
+
+
+def start_session(
+    gateway: Gateway, settings: Settings, serial: str, code: str, *, save: bool
+) -> SessionResult:
+    """GetSessionToken with the code; with `save`, also write the `<profile>-mfa` profile."""
+    creds = gateway.get_session_token(serial, code)
+    session_gateway = gateway.with_session(creds)
+    if not save:
+        return SessionResult(creds, session_gateway, None, None)
+    region = settings.region or gateway.region
+    saved = awsfiles.save_session_profile(
+        settings.home, settings.profile, creds, region, creds.expiration
+    )
+    return SessionResult(
+        creds, session_gateway, saved, awsfiles.session_profile_name(settings.profile)
+    )
+
+
+def describe_expiry(expiration: datetime, now: float) -> str:
+    """'until 2026-11-28 23:12 UTC (in 12 h 0 min)'."""
+    expires = expiration if expiration.tzinfo else expiration.replace(tzinfo=UTC)
+    left = max(int(expires.timestamp() - now), 0)
+    hours, minutes = divmod(left // 60, 60)
+    return f"until {expires.astimezone(UTC):%Y-%m-%d %H:%M} UTC (in {hours} h {minutes} min)"
+
+
+# -- step 4: SSH key -------------------------------------------------------------------
+
+
+def read_public_key(path: Path) -> sshkeys.KeyInfo:
+    """A key file the user named: must be a usable RSA *public* key with its private half."""
+    try:
+        text = path.expanduser().read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InvalidInput(
+            f"cannot read {path}", exc.strerror or str(exc), "check the path"
+        ) from exc
+    info = sshkeys.inspect_public_key(text, path)
+    private = path.with_suffix("") if path.suffix == ".pub" else None
+    if private is not None and private.is_file():
+        info = replace(info, private_key_path=private)
+    return info
+
+
+def check_usable(key: sshkeys.KeyInfo) -> None:
+    """Raise `InvalidInput` when IAM would refuse the key or git could not use it."""
+    if not key.usable:
+        raise InvalidInput(
+            f"{key.path or 'this key'} cannot be used with CodeCommit",
+            key.reason,
+            "pick an RSA key of 2048 bits or more, or generate codecommit_rsa",
+        )
+    if key.private_key_path is None:
+        raise InvalidInput(
+            f"the private key of {key.path or 'this key'} was not found beside it",
+            "ssh needs the private half to sign in",
+            "pick a key whose private file is in the same folder, or generate one",
+        )
+
+
+@dataclass(frozen=True)
+class KeyUpload:
+    """The key IAM knows (new or already there) and the ssh config edit."""
+
+    key_id: str
+    reused: bool
+    identity_file: Path
+    ssh_config: EditResult
+
+
+def find_uploaded(gateway: Gateway, user: str, fingerprint_md5: str) -> SshPublicKey | None:
+    """The user's uploaded key with this MD5 fingerprint, if any."""
+    wanted = fingerprint_md5.lower().removeprefix("md5:")
+    for listed in gateway.list_ssh_public_keys(user):
+        full = gateway.get_ssh_public_key(user, listed.key_id)
+        if full.fingerprint.lower().removeprefix("md5:") == wanted:
+            return full
+    return None
+
+
+def upload_key(
+    gateway: Gateway, user: str, key: sshkeys.KeyInfo, home: Home, env: Mapping[str, str]
+) -> KeyUpload:
+    """Upload the key (or reuse it if IAM has it) and write the ssh config block."""
+    check_usable(key)
+    assert key.private_key_path is not None
+    existing = find_uploaded(gateway, user, key.fingerprint_md5)
+    if existing is not None and existing.status != "Active":
+        gateway.update_ssh_public_key(user, existing.key_id, "Active")
+    uploaded = existing or gateway.upload_ssh_public_key(user, key.public_key)
+    edit = sshconfig.write_ssh_config(
+        home, uploaded.key_id, key.private_key_path, sshconfig.ssh_version(env)
+    )
+    return KeyUpload(uploaded.key_id, existing is not None, key.private_key_path, edit)
+
+
+def oldest_key(keys: list[SshPublicKey]) -> SshPublicKey | None:
+    """The key to suggest removing when the 5-key limit is full: inactive first, then oldest."""
+    if not keys:
+        return None
+    far_past = datetime.min.replace(tzinfo=UTC)
+    return min(
+        keys,
+        key=lambda k: (k.status == "Active", k.upload_date or far_past),
+    )
+
+
+def remove_key(gateway: Gateway, user: str, key_id: str) -> None:
+    """Deactivate, then delete, an uploaded key (only a deletion frees one of the 5 slots)."""
+    gateway.update_ssh_public_key(user, key_id, "Inactive")
+    gateway.delete_ssh_public_key(user, key_id)
+
+
+# -- step 5: git -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GitSetup:
+    """What configuring a git method did, and the URL to clone with."""
+
+    method: str
+    clone_url: str
+    commands: tuple[str, ...]
+    """git commands run (for the summary)."""
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    """HTTPS Git credential password: shown once, never stored by onboard."""
+    credential_id: str | None = None
+    note: str = ""
+
+
+def _no_http_path(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Unset UseHttpPath for CodeCommit URLs (for HTTPS Git credentials only).
+
+    A Git credential is good for every repository of the host and is stored
+    without a path; with UseHttpPath git asks for host+path and the stored
+    entry never matches ("could not read Username").
+    """
+    command = ["config", "--global", "--unset-all", gitconfig.USE_HTTP_PATH_KEY]
+    result = run_git(command, env, check=False)
+    return (shlex.join(["git", *command]),) if result.returncode == 0 else ()
+
+
+def codecommit_host(region: str) -> str:
+    """CodeCommit's git host in a region."""
+    return f"git-codecommit.{region}.amazonaws.com"
+
+
+def apply_git_method(
+    method: str,
+    *,
+    settings: Settings,
+    region: str,
+    repo: str,
+    gateway: Gateway | None,
+    user: str,
+    aws_profile: str | None,
+) -> GitSetup:
+    """Configure git for `method` and return the clone URL.
+
+    https-helper writes the scoped AWS CLI helper; https-git-credentials
+    creates a service-specific credential (needs the MFA session gateway)
+    and hands it to git's own credential store; ssh relies on step 4's
+    block; grc only needs the codecommit:// URL and the tool installed.
+    """
+    env = settings.env()
+    url = gitconfig.clone_url(region, repo, method, aws_profile)
+    if method == "https-helper":
+        helper_commands = gitconfig.configure_credential_helper(env, profile=aws_profile)
+        return GitSetup(method, url, tuple(helper_commands))
+    if method == "https-git-credentials":
+        if gateway is None:
+            raise InvalidInput("no AWS session", "", "go back to step 1")
+        # Set up the keeper first: AWS shows the password once, so it must have a home
+        # before it exists.
+        helper, where = gitconfig.suggested_password_helper(settings.platform, env)
+        commands = tuple(gitconfig.configure_password_helper(env, helper)) + _no_http_path(env)
+        credential = gateway.create_service_specific_credential(user)
+        if credential.password is None:
+            raise InvalidInput(
+                "AWS returned no password for the new Git credential",
+                "the password is only shown when the credential is created",
+                "run this step again (it creates a new credential)",
+            )
+        gitconfig.store_git_credentials(
+            env, codecommit_host(region), credential.username, credential.password
+        )
+        return GitSetup(
+            method,
+            url,
+            commands,
+            credential.username,
+            credential.password,
+            credential.id,
+            f"git keeps the password in {where}",
+        )
+    if method == "ssh":
+        return GitSetup(method, url, (), note="uses the ssh config block from step 4")
+    if method == "grc":
+        return GitSetup(
+            method,
+            url,
+            (),
+            note="install it with `pip install git-remote-codecommit` if git says "
+            "'remote helper codecommit not found'",
+        )
+    raise InvalidInput(f"unknown git method {method!r}", "", "pick one from the list")

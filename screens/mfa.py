@@ -1,0 +1,284 @@
+"""Step 2: create and enable a virtual MFA device, with the QR code on screen.
+
+The seed lives only in this screen's memory: it is drawn as a QR code,
+shown on request, checked locally against the typed codes, and forgotten
+once the device is enabled.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.widgets import Button, Label, Static
+
+from onboard import mfa
+from onboard.aws.errors import InvalidAuthenticationCode
+from onboard.clipboard import copy_text
+from onboard.steps import MfaFindings, group_secret, inspect_mfa, stale_device_help
+from onboard.walkthrough import Change
+from screens.modals import ConfirmModal
+from screens.step import StepScreen
+from screens.widgets.code_input import CodeInput
+from screens.widgets.qr import QrPanel
+
+
+class MfaScreen(StepScreen):
+    """Creates the device, shows its QR code, checks two codes, enables it."""
+
+    STEP = "mfa"
+    HELP = (
+        "Open an authenticator app (Google Authenticator, Authy, 1Password, ...), "
+        "add an account by scanning the QR code, then type two codes in a row: "
+        "wait for the first to change before typing the second. The codes are "
+        "checked here first, so a typo or a phone clock that is off is explained "
+        "before AWS is asked. Press ctrl+s to show the secret for manual entry\n(ctrl+y copies it)."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "primary", "Continue", show=True),
+        # Priority: the code inputs would otherwise swallow these keys.
+        Binding("ctrl+s", "reveal", "Show secret", priority=True),
+        Binding("ctrl+y", "copy", "Copy secret", priority=True),
+        Binding("r", "inspect", "Check again", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.findings: MfaFindings | None = None
+        self.serial: str | None = None
+        self.seed: str | None = None  # in memory only; never logged, never written
+        self.enabled = False
+        self.revealed = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="mfa-info", classes="panel", markup=False)
+        with Horizontal(id="enroll", classes="hidden"):
+            yield QrPanel(id="qr", reserve=(34, 10))
+            with Vertical(id="enroll-form"):
+                yield Label("First code")
+                yield CodeInput(mfa.validate_code, id="code1")
+                yield Label("Next code")
+                yield CodeInput(mfa.validate_code, id="code2")
+                yield Static("Wait for the code to change, then type the new one.", classes="hint")
+                yield Static("", id="code-problem", classes="field-error", markup=False)
+                yield Static("", id="secret", classes="hidden", markup=False)
+        with Horizontal(classes="buttons"):
+            yield Button("Create device", id="create", variant="primary", classes="hidden")
+            yield Button("Enable", id="enable", variant="primary", classes="hidden")
+            yield Button("Continue", id="continue", variant="primary", classes="hidden")
+
+    def on_mount(self) -> None:
+        self.refresh_checklist()
+        self.action_inspect()
+
+    def on_resize(self, event: Resize) -> None:
+        self.query_one(QrPanel).refresh(layout=True)
+
+    # -- state ---------------------------------------------------------------
+
+    def show_buttons(self, *visible: str) -> None:
+        for name in ("create", "enable", "continue"):
+            self.query_one(f"#{name}", Button).set_class(name not in visible, "hidden")
+        if visible:
+            self.query_one(f"#{visible[0]}", Button).focus()
+
+    def info(self, text: str, kind: str = "") -> None:
+        panel = self.query_one("#mfa-info", Static)
+        panel.update(text)
+        panel.set_classes(f"panel {kind}".strip())
+
+    def leave_warning(self) -> str:
+        """What leaving now leaves behind (empty when nothing is half done)."""
+        if self.serial is None or self.enabled:
+            return ""
+        return (
+            f"The MFA device {self.serial} was created but is not enabled. If you "
+            "leave now it stays in the account unassigned, its secret is lost, and "
+            "its name stays taken: next time the helpdesk has to delete it first."
+        )
+
+    # -- actions -------------------------------------------------------------
+
+    def action_inspect(self) -> None:
+        gateway, user = self.state.gateway, self.state.user_name
+        if gateway is None or not user:
+            self.info("Step 1 has not found your IAM user yet: press escape.", "panel-warn")
+            return
+        if self.serial is not None:
+            return  # enrollment in progress: keep the device we made
+        self.run_task(
+            "inspect", lambda: inspect_mfa(gateway, user), busy="Looking at your MFA devices…"
+        )
+
+    def action_primary(self) -> None:
+        for name, action in (
+            ("create", self.create_device),
+            ("enable", self.enable_device),
+            ("continue", self.action_continue),
+        ):
+            if not self.query_one(f"#{name}", Button).has_class("hidden"):
+                action()
+                return
+
+    @on(Button.Pressed, "#create")
+    def create_device(self) -> None:
+        gateway, findings = self.state.gateway, self.findings
+        if gateway is None or findings is None or self.serial is not None:
+            return
+        self.run_task(
+            "create",
+            lambda: gateway.create_virtual_mfa_device(findings.device_name),
+            busy=f"Creating the virtual MFA device “{findings.device_name}”…",
+        )
+
+    @on(Button.Pressed, "#enable")
+    def enable_device(self) -> None:
+        gateway, serial, seed = self.state.gateway, self.serial, self.seed
+        if gateway is None or serial is None or seed is None:
+            return
+        first = self.query_one("#code1", CodeInput)
+        second = self.query_one("#code2", CodeInput)
+        problem = self.query_one("#code-problem", Static)
+        diagnosis = mfa.check_codes(seed, first.code, second.code, now=self.onboard_app.clock())
+        if not diagnosis.ok:
+            problem.update(diagnosis.message)
+            self.set_status("✗ The codes were not sent to AWS: fix them first.", "error")
+            (second if diagnosis.problem == "same-code" else first).focus()
+            return
+        problem.update("")
+        user = self.state.user_name
+        codes = (first.code, second.code)
+        self.run_task(
+            "enable",
+            lambda: gateway.enable_mfa_device(user, serial, *codes),
+            busy="Enabling the device with your two codes…",
+        )
+
+    @on(Button.Pressed, "#continue")
+    def continue_pressed(self) -> None:
+        self.action_continue()
+
+    @on(CodeInput.Submitted, "#code1")
+    def first_submitted(self) -> None:
+        self.query_one("#code2", CodeInput).focus()
+
+    @on(CodeInput.Submitted, "#code2")
+    def second_submitted(self) -> None:
+        self.enable_device()
+
+    def action_reveal(self) -> None:
+        if self.seed is None:
+            return
+        self.revealed = not self.revealed
+        secret = self.query_one("#secret", Static)
+        secret.update(f"Secret key: {group_secret(self.seed)}\n(time-based, 6 digits, 30 s)")
+        secret.set_class(not self.revealed, "hidden")
+
+    def action_copy(self) -> None:
+        if self.seed is None:
+            return
+        seed, settings = self.seed, self.state.settings
+        self.app.copy_to_clipboard(seed)  # OSC 52, for terminals that allow it
+        self.run_task("copy", lambda: copy_text(seed, settings.platform, settings.env()))
+
+    def action_back(self) -> None:
+        warning = self.leave_warning()
+        if not warning:
+            super().action_back()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                super(MfaScreen, self).action_back()
+
+        self.app.push_screen(
+            ConfirmModal("Leave enrollment?", warning, yes="Leave", no="Stay"), answered
+        )
+
+    # -- results ---------------------------------------------------------------
+
+    def task_done(self, task: str, result: Any) -> None:
+        if task == "inspect":
+            self.show_findings(result)
+        elif task == "create":
+            self.show_enrollment(result.serial, result.seed_base32)
+        elif task == "enable":
+            self.enabled_ok()
+        elif task == "copy":
+            self.notify(
+                "Secret copied to the clipboard."
+                if result
+                else "Sent the secret to the terminal's clipboard (if it allows it); "
+                "press ctrl+s to show it instead."
+            )
+
+    def show_findings(self, findings: MfaFindings) -> None:
+        self.findings = findings
+        if findings.assigned:
+            serials = "\n".join(f"  {device.serial}" for device in findings.assigned)
+            self.info(f"You already have MFA:\n{serials}", "panel-ok")
+            self.state.mfa_serial = self.state.mfa_serial or findings.assigned[0].serial
+            self.mark_done()
+            self.set_status("✓ MFA is enabled.", "ok")
+            self.show_buttons("continue")
+            return
+        if findings.stale is not None:
+            self.info(stale_device_help(self.state.user_name, findings.stale.serial), "panel-warn")
+            self.mark_failed()
+            self.set_status("✗ A stale device blocks the name your policy requires.", "error")
+            self.show_buttons()
+            return
+        self.state.failed.discard(self.STEP)  # e.g. the stale device is gone now
+        self.refresh_checklist()
+        self.info(
+            f"You have no MFA device. onboard will create a virtual one named "
+            f"“{findings.device_name}” (the name your account's policy requires), show "
+            "its QR code for your authenticator app, and enable it with two codes."
+        )
+        self.set_status("Press enter to create the device.")
+        self.show_buttons("create")
+
+    def show_enrollment(self, serial: str, seed: str) -> None:
+        self.serial = serial
+        self.seed = seed
+        self.state.record(Change("account", f"created the virtual MFA device {serial}"))
+        identity = self.state.identity
+        label = f"{self.state.user_name}@{identity.account}" if identity else self.state.user_name
+        self.query_one(QrPanel).set_lines(mfa.qr_lines(mfa.otpauth_uri(seed, label)))
+        self.query_one("#enroll").remove_class("hidden")
+        self.info(
+            f"Scan the code with your authenticator app (or press ctrl+s for the secret), "
+            f"then type two codes in a row. Device: {serial}"
+        )
+        self.set_status("Waiting for two codes.")
+        self.show_buttons("enable")
+        self.query_one("#code1", CodeInput).focus()
+
+    def enabled_ok(self) -> None:
+        self.enabled = True
+        self.state.mfa_serial = self.serial
+        self.state.record(Change("account", f"enabled MFA device {self.serial} for you"))
+        self.seed = None  # the phone has it now; drop our copy
+        self.query_one("#enroll").add_class("hidden")
+        self.query_one("#secret", Static).update("")
+        self.info(f"MFA is on. Device: {self.serial}", "panel-ok")
+        self.mark_done()
+        self.set_status("✓ Device enabled.", "ok")
+        self.show_buttons("continue")
+
+    def task_failed(self, task: str, error: BaseException) -> bool:
+        if task == "enable" and isinstance(error, InvalidAuthenticationCode):
+            self.query_one("#code-problem", Static).update(
+                "AWS rejected the codes. The device is kept: wait for two new codes in a "
+                "row, type them, and press enter again."
+            )
+            for name in ("#code1", "#code2"):
+                self.query_one(name, CodeInput).value = ""
+            self.query_one("#code1", CodeInput).focus()
+            self.set_status(f"✗ {error.what}", "error")
+            return True
+        return False

@@ -1,0 +1,166 @@
+"""Step 3: trade a fresh MFA code for a temporary session (STS GetSessionToken)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Button, Checkbox, Label, Static
+
+from onboard import mfa
+from onboard.aws.errors import AccessDenied, InvalidAuthenticationCode
+from onboard.awsfiles import session_profile_name
+from onboard.errors import OnboardError
+from onboard.steps import SessionResult, describe_expiry, start_session
+from onboard.verify import SessionNeed, session_need
+from onboard.walkthrough import Change
+from screens.step import StepScreen
+from screens.widgets.code_input import CodeInput
+
+if TYPE_CHECKING:
+    from onboard.aws.models import SessionCredentials
+
+
+class SessionScreen(StepScreen):
+    """Asks for one fresh code and gets MFA session credentials."""
+
+    STEP = "session"
+    HELP = (
+        "Your account denies most actions unless the request was made with MFA. "
+        "Uploading an SSH key and creating HTTPS Git credentials are among them, "
+        "so onboard asks for one fresh code and gets a temporary session "
+        "(12 hours). Saving it as a profile lets the AWS CLI use it too."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "primary", "Get session"),
+        Binding("ctrl+s", "skip", "Skip"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        settings = self.state.settings
+        yield Static(
+            "Uploading an SSH key and creating Git credentials need an MFA session in "
+            "accounts that enforce MFA. Type the code your authenticator app shows now.",
+            id="session-info",
+            classes="panel",
+            markup=False,
+        )
+        yield Label("MFA code")
+        yield CodeInput(mfa.validate_code, id="code")
+        yield Static("", id="code-problem", classes="field-error", markup=False)
+        yield Checkbox(
+            f"Save as profile “{session_profile_name(settings.profile)}” "
+            f"in {self.state.show(settings.home.aws_credentials)}",
+            id="save",
+        )
+        with Horizontal(classes="buttons"):
+            yield Button("Get session", id="get", variant="primary")
+            yield Button("Continue", id="continue", variant="primary", classes="hidden")
+            yield Button("Skip", id="skip")
+
+    def on_mount(self) -> None:
+        self.refresh_checklist()
+        if self.state.session is not None:
+            self.show_session(self.state.session, None)
+        elif self.state.mfa_serial is None:
+            self.set_status("No MFA device yet: go back to step 2 (escape).", "error")
+        else:
+            self.query_one("#code", CodeInput).focus()
+            self.check_need()
+
+    def check_need(self) -> None:
+        """Ask the policy engine whether the next steps need the session."""
+        gateway, identity = self.state.gateway, self.state.identity
+        if gateway is None or identity is None:
+            return
+        user, region = self.state.user_name, self.state.region
+        self.run_task("need", lambda: session_need(gateway, identity.account, user, region))
+
+    def action_primary(self) -> None:
+        if self.state.session is not None:
+            self.action_continue()
+        else:
+            self.get_session()
+
+    @on(CodeInput.Submitted, "#code")
+    @on(Button.Pressed, "#get")
+    def get_session(self) -> None:
+        gateway, serial = self.state.gateway, self.state.mfa_serial
+        if gateway is None or serial is None or self.state.session is not None:
+            return
+        code_input = self.query_one("#code", CodeInput)
+        problem = mfa.validate_code(code_input.code)
+        self.query_one("#code-problem", Static).update(problem or "")
+        if problem:
+            code_input.focus()
+            return
+        code = code_input.code
+        save = self.query_one("#save", Checkbox).value
+        settings = self.state.settings
+        self.run_task(
+            "session",
+            lambda: start_session(gateway, settings, serial, code, save=save),
+            busy="Getting an MFA session from AWS STS…",
+        )
+
+    @on(Button.Pressed, "#continue")
+    def continue_pressed(self) -> None:
+        self.action_continue()
+
+    @on(Button.Pressed, "#skip")
+    def action_skip(self) -> None:
+        self.action_continue()
+
+    def task_done(self, task: str, result: Any) -> None:
+        if isinstance(result, SessionNeed):
+            if self.state.session is None:
+                self.query_one("#session-info", Static).update(
+                    f"{result.reason}\nType the code your authenticator app shows now."
+                )
+            return
+        assert isinstance(result, SessionResult)
+        self.state.session = result.credentials
+        self.state.mfa_gateway = result.gateway
+        self.state.session_profile = result.profile
+        if result.saved is not None:
+            self.state.record(
+                Change(
+                    "machine",
+                    f"saved the MFA session as profile “{result.profile}” in "
+                    f"{self.state.show(result.saved.path)}",
+                )
+            )
+        self.show_session(result.credentials, result.profile)
+
+    def show_session(self, creds: SessionCredentials, profile: str | None) -> None:
+        expiry = describe_expiry(creds.expiration, self.onboard_app.clock())
+        text = f"MFA session ready, valid {expiry}."
+        if profile:
+            text += f"\nThe AWS CLI can use it: aws --profile {profile} ..."
+        info = self.query_one("#session-info", Static)
+        info.update(text)
+        info.set_classes("panel panel-ok")
+        self.query_one("#get", Button).add_class("hidden")
+        continue_button = self.query_one("#continue", Button)
+        continue_button.remove_class("hidden")
+        continue_button.focus()
+        self.mark_done()
+        self.set_status("✓ MFA session ready.", "ok")
+
+    def task_failed(self, task: str, error: BaseException) -> bool:
+        bad_code = isinstance(error, InvalidAuthenticationCode) or (
+            isinstance(error, AccessDenied) and "MultiFactorAuthentication" in str(error)
+        )
+        if bad_code and isinstance(error, OnboardError):
+            self.query_one("#code-problem", Static).update(
+                "AWS did not accept this code. Wait for the next code (each works once) "
+                "and try again; if it keeps failing, your phone's clock may be off "
+                "(ctrl+r resynchronises the device)."
+            )
+            self.query_one("#code", CodeInput).value = ""
+            self.set_status(f"✗ {error.what}", "error")
+            return True
+        return False

@@ -1,0 +1,67 @@
+"""What one run of the walkthrough has learned and done so far (UI-side, in memory only).
+
+Secrets (the MFA seed, session credentials, a Git password) live here only
+for as long as the app runs; nothing in this object is ever written or logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from onboard.settings import Settings
+from onboard.walkthrough import Change, Facts, GitMethod, StepId, display_path
+
+if TYPE_CHECKING:
+    from onboard.aws.gateway import Gateway
+    from onboard.aws.models import CallerIdentity, SessionCredentials
+
+
+@dataclass
+class RunState:
+    """The walkthrough's memory for this run, shared by all step screens."""
+
+    settings: Settings
+    identity: CallerIdentity | None = None
+    gateway: Gateway | None = None
+    """Long-term credentials (no MFA)."""
+    mfa_gateway: Gateway | None = None
+    """The same user with an MFA session, once step 3 got one."""
+    mfa_serial: str | None = None
+    session: SessionCredentials | None = field(default=None, repr=False)
+    session_profile: str | None = None
+    """The `<profile>-mfa` profile the session was saved as, if the user asked."""
+    ssh_key_id: str | None = None
+    ssh_identity_file: Path | None = None
+    git_method: GitMethod | None = None
+    repo: str | None = None
+    clone_url: str | None = None
+    facts: Facts | None = None
+    """What was already done when this run started."""
+    done: set[StepId] = field(default_factory=set)
+    failed: set[StepId] = field(default_factory=set)
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def user_name(self) -> str:
+        """The IAM user name (empty until step 1 found it)."""
+        return (self.identity.user_name or "") if self.identity else ""
+
+    @property
+    def best_gateway(self) -> Gateway | None:
+        """The MFA-session gateway when there is one, else the long-term one."""
+        return self.mfa_gateway or self.gateway
+
+    @property
+    def region(self) -> str:
+        return self.settings.region or "us-east-1"
+
+    def show(self, path: Path | None) -> str:
+        """A path as the user reads it (`~/.ssh/config`)."""
+        return display_path(self.settings.home, path) if path is not None else "?"
+
+    def record(self, change: Change) -> None:
+        """Remember a change for the summary (once)."""
+        if change not in self.changes:
+            self.changes.append(change)

@@ -1,0 +1,136 @@
+"""Step 6: the policy verdict for this user, then a live `git ls-remote`."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Button, Static
+
+from onboard.gitconfig import clone_url
+from onboard.verify import LiveCheck, PolicyVerdict, live_check, policy_verdict
+from onboard.walkthrough import GIT_METHOD_TITLES, configured_method
+from screens.step import StepScreen
+
+
+class VerifyScreen(StepScreen):
+    """Judges the chosen method with the policy engine, then tries it for real."""
+
+    STEP = "verify"
+    HELP = (
+        "First the policy: onboard reads your effective IAM policies (with the MFA "
+        "session) and judges the chosen git method, naming the statement that "
+        "decides. Then it runs `git ls-remote` with the real configured "
+        "credentials. If something fails, the message says what to fix; "
+        "`onboard doctor` digs deeper."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "run", "Verify again"),
+        Binding("enter", "continue", "Continue"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="policy", classes="panel", markup=False)
+        yield Static("", id="live", classes="panel", markup=False)
+        with Horizontal(classes="buttons"):
+            yield Button("Verify again", id="run")
+            yield Button("Continue", id="continue", variant="primary")
+
+    def on_mount(self) -> None:
+        self.refresh_checklist()
+        self.action_run()
+
+    def action_run(self) -> None:
+        state = self.state
+        gateway, identity = state.best_gateway, state.identity
+        if gateway is None or identity is None:
+            return
+        if state.git_method is None and state.facts is not None:
+            state.git_method = configured_method(state.facts)  # set up by an earlier run
+        if state.git_method is None:
+            self.query_one("#policy", Static).update(
+                "git is not configured yet: go back to step 5 (escape)."
+            )
+            return
+        if state.repo is None or state.clone_url is None:
+            self.run_task(
+                "repo", lambda: gateway.list_repositories(), busy="Finding your repository…"
+            )
+            return
+        user, region, repo = state.user_name, state.region, state.repo
+        mfa, account = state.mfa_gateway is not None, identity.account
+        self.query_one("#policy", Static).update("Judging your policy…")
+        self.query_one("#live", Static).update("Waiting for the policy verdict…")
+        self.run_task(
+            "policy",
+            lambda: policy_verdict(gateway, account, user, region, repo, mfa=mfa),
+            busy="Reading your policies…",
+        )
+
+    @on(Button.Pressed, "#run")
+    def run_pressed(self) -> None:
+        self.action_run()
+
+    @on(Button.Pressed, "#continue")
+    def continue_pressed(self) -> None:
+        self.action_continue()
+
+    def task_done(self, task: str, result: Any) -> None:
+        if task == "repo":
+            repo = self.state.settings.repo or (result[0] if result else None)
+            if repo is None or self.state.git_method is None:
+                self.set_status("No repository found: pick one in step 5 (escape).", "error")
+                return
+            self.state.repo = repo
+            self.state.clone_url = clone_url(
+                self.state.region, repo, self.state.git_method, self.state.settings.profile
+            )
+            self.action_run()
+        elif task == "policy":
+            self.show_verdict(result)
+            url, env = self.state.clone_url, self.state.settings.env()
+            if url is not None:
+                self.run_task(
+                    "live", lambda: live_check(url, env), busy=f"Running git ls-remote {url}…"
+                )
+        elif task == "live":
+            self.show_live(result)
+
+    def show_verdict(self, verdict: PolicyVerdict) -> None:
+        method = self.state.git_method or "https-helper"
+        outcome = verdict.outcome(method)
+        mark = {True: "✓ allowed", False: "✗ denied", None: "? unknown"}[outcome.works]
+        lines = [f"Policy: {GIT_METHOD_TITLES[method]}: {mark}"]
+        if verdict.source == "unknown":
+            lines.append(verdict.note)
+        else:
+            lines.append(f"  ({verdict.note})")
+            if outcome.message:
+                lines.append(f"  {outcome.message}")
+            if outcome.deciding:
+                lines.append(f"  Deciding: {outcome.deciding}")
+        panel = self.query_one("#policy", Static)
+        panel.update("\n".join(lines))
+        kind = {True: "panel-ok", False: "panel-error", None: "panel-warn"}[outcome.works]
+        panel.set_classes(f"panel {kind}")
+
+    def show_live(self, check: LiveCheck) -> None:
+        panel = self.query_one("#live", Static)
+        if check.ok:
+            panel.update(f"✓ git ls-remote {check.url} works:\n{check.output}")
+            panel.set_classes("panel panel-ok")
+            self.mark_done()
+            self.set_status("✓ git works with CodeCommit.", "ok")
+            self.query_one("#continue", Button).focus()
+            return
+        panel.update(
+            f"✗ git ls-remote {check.url} failed:\n{check.output}\n"
+            "Next: press ctrl+d for the doctor, which explains this output and checks "
+            "your setup; or go back (escape) and choose another method."
+        )
+        panel.set_classes("panel panel-error")
+        self.mark_failed()
+        self.set_status("✗ git cannot reach the repository yet.", "error")

@@ -1,0 +1,1 @@
+"""Reusable widgets of the walkthrough: checklist, QR panel, code input."""

@@ -1,0 +1,95 @@
+"""A QR code drawn with half-block characters, scannable on dark and light themes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.widget import Widget
+
+# Scanners need dark modules on a light background whatever the theme is, so
+# the code itself uses fixed black-on-white rather than theme variables.
+_QR_STYLE = Style(color="black", bgcolor="white")
+
+
+class QrPanel(Widget):
+    """Shows pre-rendered QR lines, or says how big the terminal must be when it is too small.
+
+    `reserve` is the room the rest of the screen needs beside and around the
+    code (columns, rows); the code is drawn only when the whole terminal has
+    room for both.
+    """
+
+    DEFAULT_CSS = """
+    QrPanel {
+        width: auto;
+        height: auto;
+        padding: 0;
+    }
+    QrPanel.-too-small {
+        border: round $warning;
+        padding: 0 1;
+        color: $text-warning;
+        width: 40;
+    }
+    """
+
+    def __init__(
+        self,
+        lines: Sequence[str] = (),
+        *,
+        reserve: tuple[int, int] = (30, 8),
+        reveal_key: str = "ctrl+s",
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.reveal_key = reveal_key
+        self.lines = tuple(lines)
+        self.reserve = reserve
+
+    @property
+    def needed(self) -> Size:
+        """The terminal size needed to show the code and the rest of the screen."""
+        width = max((len(line) for line in self.lines), default=0)
+        return Size(width + self.reserve[0], len(self.lines) + self.reserve[1])
+
+    def fits(self, terminal: Size) -> bool:
+        """Whether a terminal of this size has room for the code."""
+        needed = self.needed
+        return terminal.width >= needed.width and terminal.height >= needed.height
+
+    def set_lines(self, lines: Sequence[str]) -> None:
+        """Replace the code (e.g. after a new device was created)."""
+        self.lines = tuple(lines)
+        self.refresh(layout=True)
+
+    def on_resize(self) -> None:
+        self.refresh(layout=True)
+
+    def too_small_message(self) -> str:
+        terminal = self.app.size
+        needed = self.needed
+        return (
+            f"The terminal is {terminal.width}x{terminal.height}; the QR code needs at "
+            f"least {needed.width}x{needed.height}. Enlarge the window, or press "
+            f"{self.reveal_key} to show the secret and type it into your app."
+        )
+
+    def render(self) -> Text:
+        fits = self.fits(self.app.size)
+        self.set_class(not fits, "-too-small")
+        if not fits:
+            return Text(self.too_small_message())
+        return Text("\n".join(self.lines), style=_QR_STYLE, no_wrap=True)
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        if not self.fits(self.app.size):
+            return 38
+        return max((len(line) for line in self.lines), default=0)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if not self.fits(self.app.size):
+            return len(Text(self.too_small_message()).wrap(self.app.console, max(width, 1)))
+        return len(self.lines)

@@ -1,0 +1,220 @@
+"""Steps 5-7 against the sandbox, and the whole walkthrough end to end with real git."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from textual.widgets import RadioButton, Static
+
+from onboard.gitconfig import configure_credential_helper
+from onboard.walkthrough import https_helper_configured
+from screens.app import OnboardApp
+from screens.done import DoneScreen
+from screens.git import GitScreen
+from screens.modals import SecretModal
+from screens.verify import VerifyScreen
+
+from .conftest import StartSandbox, make_app, settle
+from .flow import enroll, session
+
+
+def text_of(app: OnboardApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def through_git(app: OnboardApp, pilot, sandbox, method: str) -> None:  # type: ignore[no-untyped-def]
+    """Enroll, get a session, skip the key (unless ssh), configure `method`; ends on Verify."""
+    serial = await enroll(app, pilot)
+    await session(app, pilot, sandbox, serial)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert app.screen.id == "step-sshkey"
+    if method == "ssh":
+        app.screen.query_one("#keys").focus()
+        await pilot.press("g")
+        await settle(pilot)
+        assert app.state.ssh_key_id is not None
+        await pilot.press("enter")
+    else:
+        await pilot.press("ctrl+s")
+    await settle(pilot)
+    assert isinstance(app.screen, GitScreen)
+    app.screen.query_one(f"#m-{method}", RadioButton).value = True
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    assert app.state.git_method == method
+    if isinstance(app.screen, SecretModal):  # HTTPS Git credentials: shown once
+        await pilot.click("#close")
+        await pilot.pause()
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(app.screen, VerifyScreen)
+
+
+def git(env: dict[str, str], *args: str, cwd: Path | None = None) -> str:
+    result = subprocess.run(
+        ["git", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.e2e
+async def test_whole_walkthrough_then_clone_commit_push(
+    start_sandbox: StartSandbox, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await through_git(app, pilot, sandbox, "https-helper")
+        assert "✓ git ls-remote" in text_of(app, "#live")
+        assert "refs/heads/main" in text_of(app, "#live")
+        assert "verify" in app.state.done
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DoneScreen)
+        summary = text_of(app, "#summary")
+        assert "created the virtual MFA device arn:aws:iam::123456789012:mfa/new-hire" in summary
+        assert "credential helper" in summary
+        clone = text_of(app, "#clone")
+        assert "git clone https://git-codecommit.us-east-1.amazonaws.com/v1/repos/my-repo" in clone
+        assert set(app.state.done) >= {"identity", "mfa", "session", "git", "verify", "done"}
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert https_helper_configured(sandbox.home)
+
+    # What the summary promised works from a plain shell in that home.
+    env = sandbox.settings().env()
+    env.update(
+        GIT_AUTHOR_NAME="New Hire",
+        GIT_AUTHOR_EMAIL="new-hire@example.com",
+        GIT_COMMITTER_NAME="New Hire",
+        GIT_COMMITTER_EMAIL="new-hire@example.com",
+        GIT_TERMINAL_PROMPT="0",
+    )
+    url = app.state.clone_url
+    assert url is not None
+    work = tmp_path / "my-repo"
+    git(env, "clone", url, str(work))
+    (work / "hello.txt").write_text("first change\n")
+    git(env, "add", "hello.txt", cwd=work)
+    git(env, "commit", "-m", "first change", cwd=work)
+    git(env, "push", "origin", "HEAD:main", cwd=work)
+    remote = git(env, "ls-remote", url, "refs/heads/main").split()[0]
+    assert remote == git(env, "rev-parse", "HEAD", cwd=work).strip()
+
+
+@pytest.mark.e2e
+async def test_ssh_method_verifies_with_a_live_ls_remote(start_sandbox: StartSandbox) -> None:
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await through_git(app, pilot, sandbox, "ssh")
+        live = text_of(app, "#live")
+        assert "✓ git ls-remote ssh://git-codecommit.us-east-1.amazonaws.com" in live, live
+        assert "verify" in app.state.done
+
+
+@pytest.mark.e2e
+async def test_breaks_git_policy_fails_verify_with_the_next_step(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox("breaks-git")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await through_git(app, pilot, sandbox, "https-helper")
+        live = text_of(app, "#live")
+        assert "✗ git ls-remote" in live
+        assert "403" in live
+        assert "ctrl+d for the doctor" in live
+        assert "verify" in app.state.failed
+
+
+async def test_rerun_resumes_after_what_is_done(start_sandbox: StartSandbox) -> None:
+    sandbox = start_sandbox("onboarded")
+    # An earlier run configured the helper (the sandbox's own git redirect stays).
+    configure_credential_helper(sandbox.settings().env())
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        assert "Already done before" in text_of(app, "#status")
+        assert {"identity", "mfa", "session", "sshkey", "git"} <= app.state.done
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.id == "step-verify"
+        assert app.state.git_method == "https-helper"
+        assert "✓ git ls-remote https://git-codecommit" in text_of(app, "#live")
+
+
+@pytest.mark.e2e
+async def test_https_git_credentials_are_shown_once_and_work(start_sandbox: StartSandbox) -> None:
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        serial = await enroll(app, pilot)
+        await session(app, pilot, sandbox, serial)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        app.screen.query_one("#m-https-git-credentials", RadioButton).value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SecretModal)
+        labels = [label for label, _ in app.screen.lines]
+        assert labels == ["User name", "Password"]
+        assert app.screen.lines[0][1] == "new-hire-at-123456789012"
+        password = app.screen.lines[1][1]
+        await pilot.click("#close")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "✓ git ls-remote https://" in text_of(app, "#live")
+        # The password is in git's store only, never in onboard's summary.
+        assert all(password not in change.description for change in app.state.changes)
+
+
+@pytest.mark.e2e
+async def test_breaks_git_works_with_git_remote_codecommit_and_the_saved_session(
+    start_sandbox: StartSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seed article's broken policy: only requests carrying MFA get through."""
+    import os
+    import sys
+
+    venv_bin = str(Path(sys.executable).parent)  # git-remote-codecommit and aws live here
+    monkeypatch.setenv("PATH", venv_bin + os.pathsep + os.environ.get("PATH", ""))
+    sandbox = start_sandbox("breaks-git")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        serial = await enroll(app, pilot)
+        await session(app, pilot, sandbox, serial, save=True)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # no SSH key
+        await settle(pilot)
+        assert isinstance(app.screen, GitScreen)
+        app.screen.query_one("#m-grc", RadioButton).value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.state.clone_url == "codecommit::us-east-1://default-mfa@my-repo"
+        await pilot.press("enter")
+        await settle(pilot)
+        live = text_of(app, "#live")
+        assert "✓ git ls-remote codecommit::" in live, live
+        assert "verify" in app.state.done
+
+
+@pytest.mark.e2e
+async def test_the_whole_walkthrough_works_at_80x24(start_sandbox: StartSandbox) -> None:
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await through_git(app, pilot, sandbox, "ssh")
+        assert "verify" in app.state.done
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DoneScreen)

@@ -1,0 +1,205 @@
+"""Steps 3-4 against the sandbox: MFA session, SSH keys and their bad inputs."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import time
+
+from textual.widgets import OptionList, Static
+
+from onboard.aws.gateway import Gateway
+from onboard.walkthrough import ssh_config_key_id
+from screens.app import OnboardApp
+from screens.widgets.code_input import CodeInput
+
+from .conftest import StartSandbox, codes_for, make_app, settle
+from .flow import enroll, session, to_mfa, type_codes
+
+
+def text_of(app: OnboardApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def test_session_saved_as_profile_with_private_permissions(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        serial = await enroll(app, pilot)
+        await session(app, pilot, sandbox, serial, save=True)
+        credentials = sandbox.home.aws_credentials
+        assert "[default-mfa]" in credentials.read_text()
+        assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+        assert "valid until" in text_of(app, "#session-info")
+        assert "session" in app.state.done
+        assert any("default-mfa" in change.description for change in app.state.changes)
+        # The session really carries MFA: the upload that needs it now works.
+        assert app.state.mfa_gateway is not None
+        assert app.state.mfa_gateway.list_ssh_public_keys("new-hire") == []
+
+
+async def test_a_wrong_session_code_is_explained(start_sandbox: StartSandbox) -> None:
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await enroll(app, pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        code_input = app.screen.query_one("#code", CodeInput)
+        code_input.value = "12x456"
+        code_input.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "has letters" in text_of(app, "#code-problem")
+        code_input.value = "000000"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "did not accept this code" in text_of(app, "#code-problem")
+        assert app.state.session is None
+
+
+async def test_aws_rejecting_the_codes_keeps_the_device_for_a_retry(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await to_mfa(app, pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.seed is not None
+        serial = screen.serial
+        # AWS 7 minutes ahead: its window (10 steps) misses our codes; signatures still pass.
+        sandbox.set_clock_offset(420)
+        await type_codes(pilot, screen, *codes_for(screen.seed, time.time()))
+        assert "AWS rejected the codes" in text_of(app, "#code-problem")
+        assert not screen.enabled
+        sandbox.set_clock_offset(0)
+        await type_codes(pilot, screen, *codes_for(screen.seed, time.time() + 30))
+        assert screen.enabled
+        assert screen.serial == serial  # the same device, not a new one
+
+
+async def test_upload_without_mfa_session_is_denied_and_explained(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await enroll(app, pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # skip the session
+        await settle(pilot)
+        assert app.screen.id == "step-sshkey"
+        app.screen.query_one(OptionList).focus()
+        await pilot.press("g")
+        await settle(pilot)
+        problem = text_of(app, "#key-problem")
+        assert "only with an MFA session" in problem
+        assert "step 3" in problem
+        assert app.state.ssh_key_id is None
+        gateway = Gateway.from_settings(sandbox.helpdesk_settings())
+        assert gateway.list_ssh_public_keys("new-hire") == []
+
+
+async def test_unusable_keys_are_listed_and_a_private_key_is_refused(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox("fresh")
+    ssh_dir = sandbox.home.ssh_dir
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(ssh_dir / "id_ed25519")],
+        check=True,
+    )
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        serial = await enroll(app, pilot)
+        await session(app, pilot, sandbox, serial)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.id == "step-sshkey"
+        options = app.screen.query_one("#keys", OptionList)
+        assert options.option_count == 1
+        option = options.get_option_at_index(0)
+        assert option.disabled
+        assert "IAM does not accept this type (ed25519)" in str(option.prompt)
+
+        path_input = app.screen.query_one("#path")
+        path_input.value = str(ssh_dir / "id_ed25519")  # type: ignore[attr-defined]
+        path_input.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "PRIVATE" in text_of(app, "#key-problem").upper()
+
+        path_input.value = str(ssh_dir / "id_ed25519.pub")  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "IAM does not accept this type" in text_of(app, "#key-problem")
+        assert app.state.ssh_key_id is None
+
+
+async def test_generated_key_is_uploaded_and_written_to_ssh_config(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox("fresh")
+    sandbox.home.ssh_config.write_text("Host github.com\n  User git\n")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        serial = await enroll(app, pilot)
+        await session(app, pilot, sandbox, serial)
+        await pilot.press("enter")
+        await settle(pilot)
+        app.screen.query_one("#keys", OptionList).focus()
+        await pilot.press("g")
+        await settle(pilot)
+        key_id = app.state.ssh_key_id
+        assert key_id is not None and key_id.startswith("APKA")
+        assert ssh_config_key_id(sandbox.home) == key_id
+        config = sandbox.home.ssh_config.read_text()
+        assert "Host github.com\n  User git\n" in config  # the user's own lines stay
+        assert "IdentitiesOnly yes" in config
+        assert (sandbox.home.ssh_dir / "codecommit_rsa").is_file()
+        uploaded = Gateway.from_settings(sandbox.helpdesk_settings()).list_ssh_public_keys(
+            "new-hire"
+        )
+        assert [key.key_id for key in uploaded] == [key_id]
+        assert "sshkey" in app.state.done
+
+
+async def test_five_key_limit_offers_to_remove_the_oldest(start_sandbox: StartSandbox) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from screens.modals import ConfirmModal
+
+    sandbox = start_sandbox("fresh")
+    helpdesk = Gateway.from_settings(sandbox.helpdesk_settings())
+    for _ in range(5):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        body = key.public_key().public_bytes(
+            serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+        )
+        helpdesk.upload_ssh_public_key("new-hire", body.decode())
+    before = {k.key_id for k in helpdesk.list_ssh_public_keys("new-hire")}
+    assert len(before) == 5
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        serial = await enroll(app, pilot)
+        await session(app, pilot, sandbox, serial)
+        await pilot.press("enter")
+        await settle(pilot)
+        app.screen.query_one("#keys", OptionList).focus()
+        await pilot.press("g")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert "at most 5 SSH public keys" in app.screen.detail
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert app.state.ssh_key_id is not None
+    after = {k.key_id for k in helpdesk.list_ssh_public_keys("new-hire")}
+    assert len(after) == 5
+    assert len(before - after) == 1  # exactly one old key made room
+    assert app.state.ssh_key_id in after
