@@ -94,7 +94,9 @@ def test(args: list[str]) -> int:
         code = _run(*step, env=env)
         if code:
             return code
-    return _run(BIN / "pytest", *args, env=env)
+    # Two workers for the two cores CI has; explicit pytest arguments run as given.
+    pytest_args = args or ["-n", "2"]
+    return _run(BIN / "pytest", *pytest_args, env=env)
 
 
 def main(argv: list[str]) -> int:
