@@ -122,7 +122,10 @@ def configure_password_helper(env: Mapping[str, str] | None, helper: str) -> lis
     """
     if not helper or helper.startswith("!") or any(char in helper for char in "\r\n"):
         raise InvalidInput(f"{helper!r} is not a credential helper name", "", "use e.g. store")
-    return _set_codecommit_helpers(env, ["", helper])
+    # A Git credential is good for every repository of the host and is stored
+    # without a path: with UseHttpPath git would look up host+path and never
+    # find it ("could not read Username"), so this method turns it off.
+    return _set_codecommit_helpers(env, ["", helper], use_http_path=False)
 
 
 def use_http_path(url: str, env: Mapping[str, str] | None) -> bool:
@@ -183,19 +186,23 @@ def clone_url(region: str, repo: str, method: str, profile: str | None = None) -
     raise InvalidInput(f"unknown git method {method!r}", "", f"use one of {', '.join(METHODS)}")
 
 
-def _set_codecommit_helpers(env: Mapping[str, str] | None, wanted: list[str]) -> list[str]:
-    """Make the CodeCommit section's helper values exactly `wanted`, plus UseHttpPath."""
+def _set_codecommit_helpers(
+    env: Mapping[str, str] | None, wanted: list[str], *, use_http_path: bool = True
+) -> list[str]:
+    """Make the CodeCommit section's helper values exactly `wanted`, and UseHttpPath so."""
     commands: list[list[str]] = []
     current = _get_all_global(HELPER_KEY, env)
     if current != wanted:
         if current:
             commands.append(["config", "--global", "--unset-all", HELPER_KEY])
         commands += [["config", "--global", "--add", HELPER_KEY, value] for value in wanted]
-    use_http_path = run_git(
+    current_path = run_git(
         ["config", "--global", "--bool", "--get", USE_HTTP_PATH_KEY], env, check=False
-    )
-    if use_http_path.stdout.strip() != "true":
+    ).stdout.strip()
+    if use_http_path and current_path != "true":
         commands.append(["config", "--global", USE_HTTP_PATH_KEY, "true"])
+    elif not use_http_path and current_path:
+        commands.append(["config", "--global", "--unset-all", USE_HTTP_PATH_KEY])
     for command in commands:
         run_git(command, env)
     return [shlex.join(["git", *command]) for command in commands]

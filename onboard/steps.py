@@ -8,7 +8,6 @@ except the session profile the user asks for (0600, by `awsfiles`).
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -19,7 +18,6 @@ from onboard import awsfiles, gitconfig, mfa, sshconfig, sshkeys
 from onboard.aws.errors import AccessDenied
 from onboard.errors import InvalidInput
 from onboard.files import EditResult
-from onboard.gitcli import run_git
 from onboard.home import Home
 from onboard.settings import Settings
 
@@ -223,18 +221,6 @@ class GitSetup:
     note: str = ""
 
 
-def _no_http_path(env: Mapping[str, str]) -> tuple[str, ...]:
-    """Unset UseHttpPath for CodeCommit URLs (for HTTPS Git credentials only).
-
-    A Git credential is good for every repository of the host and is stored
-    without a path; with UseHttpPath git asks for host+path and the stored
-    entry never matches ("could not read Username").
-    """
-    command = ["config", "--global", "--unset-all", gitconfig.USE_HTTP_PATH_KEY]
-    result = run_git(command, env, check=False)
-    return (shlex.join(["git", *command]),) if result.returncode == 0 else ()
-
-
 def codecommit_host(region: str) -> str:
     """CodeCommit's git host in a region."""
     return f"git-codecommit.{region}.amazonaws.com"
@@ -268,7 +254,7 @@ def apply_git_method(
         # Set up the keeper first: AWS shows the password once, so it must have a home
         # before it exists.
         helper, where = gitconfig.suggested_password_helper(settings.platform, env)
-        commands = tuple(gitconfig.configure_password_helper(env, helper)) + _no_http_path(env)
+        commands = tuple(gitconfig.configure_password_helper(env, helper))
         credential = gateway.create_service_specific_credential(user)
         if credential.password is None:
             raise InvalidInput(

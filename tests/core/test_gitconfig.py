@@ -356,9 +356,19 @@ def test_password_helper_for_codecommit_only_then_credentials_are_kept(
     assert [h.value for h in gitconfig.password_keepers("github.com", env)] == ["osxkeychain"]
     gitconfig.store_git_credentials(env, host, "alice-at-123456789012", "pw")
     assert host in (home.root / ".git-credentials").read_text()
-    # Switching to the AWS helper replaces it in place.
+    # git finds the stored password for any repository path of the host.
+    filled = subprocess.run(
+        ["git", "credential", "fill"],
+        input=f"protocol=https\nhost={host}\npath=v1/repos/my-repo\n\n",
+        capture_output=True,
+        text=True,
+        env={**env, "GIT_TERMINAL_PROMPT": "0"},
+    )
+    assert "username=alice-at-123456789012" in filled.stdout, filled.stderr
+    # Switching to the AWS helper replaces it in place, with UseHttpPath back on.
     gitconfig.configure_credential_helper(env)
     assert gitconfig.password_keepers(host, env) == []
+    assert gitconfig.use_http_path(f"https://{host}/v1/repos/my-repo", env)
 
 
 @pytest.mark.parametrize("helper", ["", "!sh -c evil", "store\nx"])
