@@ -2,8 +2,9 @@
 
 Run: .venv/bin/python benchmarks/policy_throughput.py [N]
 Prints evaluations/s for compiled policies (the sandbox's path) and for
-`simulate_batch` (JSON documents in, parsed once per batch). Not a test:
-numbers depend on the machine; compare runs on the same machine.
+`simulate_batch` (JSON documents in, each distinct document parsed once per
+batch). Not a test: numbers depend on the machine (and on its load: best of
+several rounds is kept); compare runs on the same machine.
 """
 
 from __future__ import annotations
@@ -140,13 +141,21 @@ def main() -> None:
     print(f"  {count / wall:,.0f} evaluations/s wall clock with the explanation read")
 
     # Each request carries its own copy of the documents, as a JSON file would.
-    batch = json.loads(json.dumps([{**r, "identityPolicies": documents} for r in raw]))
-    start = time.perf_counter()
-    simulated = simulate_batch(batch)
-    elapsed = time.perf_counter() - start
+    text = json.dumps([{**r, "identityPolicies": documents} for r in raw])
+    best_wall = best_cpu = float("inf")
+    simulated: list[dict[str, Any]] = []
+    for _round in range(3):
+        batch = json.loads(text)  # decoding is not timed: simulate_batch takes decoded JSON
+        wall, cpu = time.perf_counter(), time.process_time()
+        simulated = simulate_batch(batch)
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+        best_wall = min(best_wall, time.perf_counter() - wall)
     errors = sum(1 for r in simulated if r["error"])
-    print(f"simulate_batch(): {count} JSON requests (policies parsed once per batch)")
-    print(f"  {count / elapsed:,.0f} evaluations/s  ({elapsed:.3f} s)  errors={errors}")
+    print(f"simulate_batch(): {count} JSON requests, explanations and result dicts included")
+    print(
+        f"  {count / best_wall:,.0f} evaluations/s wall clock ({best_wall:.3f} s)  errors={errors}"
+    )
+    print(f"  {count / best_cpu:,.0f} evaluations per CPU second ({best_cpu:.3f} s)")
 
 
 if __name__ == "__main__":

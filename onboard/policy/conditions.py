@@ -6,8 +6,10 @@ Semantics follow AWS's "IAM JSON policy elements: Condition operators" and
 - several values for one key: OR (for a negated operator: NOR);
 - a key absent from the request: false, except for negated operators
   (true), `...IfExists` (true) and `Null` (which tests exactly that);
-- `ForAllValues:` is true when the key is absent or empty, `ForAnyValue:`
-  false (with or without IfExists).
+- `ForAllValues:` is true when the key is absent or a null dataset (an
+  empty list or empty string), `ForAnyValue:` false (with or without
+  IfExists); `Null` also counts an empty value as no value;
+- policy variables work only in String and Arn operators' values.
 An unknown operator is a `PolicyError` at parse time, never a silent false.
 """
 
@@ -156,11 +158,15 @@ class ConditionTest:
                     return not op.negated
             return op.negated
         if op.base == "Null":
-            absent = present is None or present == ()
+            # An empty string or list is a "null dataset" (AWS): no value, as for an absent key.
+            absent = not present
             return any((value == "true") == absent for value in self.values)
         if op.qualifier is not None:
-            request_values = (present,) if isinstance(present, str) else (present or ())
-            if not request_values:
+            if isinstance(present, str):
+                request_values: tuple[str, ...] = (present,) if present else ()
+            else:
+                request_values = present or ()
+            if not request_values:  # absent, "" or []: a null dataset
                 return op.qualifier == "ForAllValues"
             check = all if op.qualifier == "ForAllValues" else any
             return check(self._positive(v, context) != op.negated for v in request_values)
@@ -235,6 +241,10 @@ def _values(raw: object, place: str) -> tuple[str, ...]:
 
 
 def _compile_value(base: str, value: str, place: str, variables: bool) -> ValueTest:
+    if variables and "${" in value and not base.startswith(("String", "Arn")):
+        raise PolicyError(
+            f"{place}: policy variables work only with String and Arn operators, got {value!r}"
+        )
     if base.startswith("String") and not (variables and "${" in value):
         if "Like" in base and ("*" in value or "?" in value):
             pattern = Pattern(value, ignore_case=False, wildcards=True, variables=False)

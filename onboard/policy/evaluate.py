@@ -4,23 +4,25 @@ Logic from AWS's "Policy evaluation logic" for a principal in the same
 account as the resource:
 1. an explicit Deny in any policy (SCP, resource, identity, boundary) wins;
 2. every SCP given must allow, else implicitly denied;
-3. a resource policy that allows the user's own ARN is enough on its own
-   (a boundary's or identity policy's implicit deny does not limit it);
-4. otherwise an identity policy must allow, and every boundary given too
-   (a resource policy naming only the account delegates to identity policies);
+3. a resource policy that allows the caller's own ARN (IAM user, role
+   session) is enough on its own (an implicit deny in an identity policy or a
+   boundary does not limit it);
+4. otherwise an identity policy must allow, or a resource policy that names
+   the session's role ARN, and every boundary given must allow too (a
+   resource policy naming only the account delegates to identity policies);
 5. anything else is implicitly denied.
+A Deny in a resource policy applies when it names the caller in any of these
+ways (its own ARN, its role, its account).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
 
 from onboard.policy.document import Policy, Principal, Statement
 from onboard.policy.match import ContextValue
 from onboard.policy.request import Request, principal_keys
+from onboard.policy.result import Decision, Evaluation, MatchedStatement
 
 __all__ = [
     "Decision",
@@ -40,87 +42,6 @@ KIND_LABELS = {
 }
 
 
-class Decision(StrEnum):
-    """The three answers AWS can give."""
-
-    ALLOWED = "Allowed"
-    IMPLICIT_DENY = "ImplicitlyDenied"
-    EXPLICIT_DENY = "ExplicitlyDenied"
-
-
-@dataclass(frozen=True, slots=True)
-class MatchedStatement:
-    """A statement that took part in a decision, and why it applied or not."""
-
-    policy_name: str
-    policy_kind: str
-    index: int
-    sid: str | None
-    effect: str
-    reason: str
-
-    def to_json(self) -> dict[str, object]:
-        """The JSON form used by `policy simulate` and `policy check --json`."""
-        return {
-            "policy": self.policy_name,
-            "kind": self.policy_kind,
-            "index": self.index,
-            "sid": self.sid,
-            "effect": self.effect,
-            "reason": self.reason,
-        }
-
-    def label(self) -> str:
-        """`policy Statement[i] (Sid)` for messages."""
-        return f"{self.policy_name} Statement[{self.index}]" + (
-            f" ({self.sid})" if self.sid else ""
-        )
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """The decision for one request, the statements behind it, and what the context lacked."""
-
-    decision: Decision
-    matched: tuple[MatchedStatement, ...]
-    missing_context: tuple[str, ...]
-    explanation: str
-
-    @classmethod
-    def _fast(
-        cls,
-        decision: Decision,
-        matched: tuple[MatchedStatement, ...],
-        missing_context: tuple[str, ...],
-        explain: Callable[[], str],
-    ) -> Evaluation:
-        """Build for the hot path: no frozen `__init__`, and the text written only if read.
-
-        Most callers (the sandbox, batch checks) read only the decision; the
-        explanation is the costliest part to build, so it waits for `__getattr__`.
-        """
-        made = cls.__new__(cls)
-        made.__dict__.update(
-            decision=decision, matched=matched, missing_context=missing_context, _explain=explain
-        )
-        return made
-
-    if not TYPE_CHECKING:  # mypy sees `explanation` as the plain field it is
-
-        def __getattr__(self, name: str) -> str:
-            explain = self.__dict__.get("_explain")
-            if name != "explanation" or explain is None:
-                raise AttributeError(name)
-            text: str = explain()
-            self.__dict__["explanation"] = text
-            return text
-
-    @property
-    def allowed(self) -> bool:
-        """True only for `Decision.ALLOWED`."""
-        return self.decision is Decision.ALLOWED
-
-
 # (policy, statement) pairs collected while scanning one kind of policy.
 _Hits = list[tuple[Policy, Statement]]
 _CACHE_LIMIT = 8192
@@ -138,6 +59,8 @@ class _Scan:
 
 
 _EMPTY = _Scan()
+# How a resource policy's Principal may name the caller.
+_DIRECT, _ROLE, _ACCOUNT = 0, 1, 2
 
 
 def evaluate(
@@ -158,16 +81,19 @@ def evaluate(
         return _identity_only(request, identity, ctx, missing)
     boundary_scans = [_scan((p,), action, resource, ctx, None, missing) for p in boundaries]
     scp_scans = [_scan((p,), action, resource, ctx, None, missing) for p in scps]
-    direct = via_account = _EMPTY
+    direct = via_role = via_account = _EMPTY
     if resource_policy is not None:
         policies = (resource_policy,)
-        direct = _scan(policies, action, resource, ctx, (request.principal, True), missing)
-        via_account = _scan(policies, action, resource, ctx, (request.principal, False), [])
+        principal = request.principal
+        direct = _scan(policies, action, resource, ctx, (principal, _DIRECT), missing)
+        if principal and ":assumed-role/" in principal:
+            via_role = _scan(policies, action, resource, ctx, (principal, _ROLE), [])
+        via_account = _scan(policies, action, resource, ctx, (principal, _ACCOUNT), [])
     missing_keys = tuple(dict.fromkeys(missing)) if missing else ()
 
     denies = identity.denies
     if boundary_scans or scp_scans or resource_policy is not None:
-        scans = [identity, *boundary_scans, *scp_scans, direct, via_account]
+        scans = [identity, *boundary_scans, *scp_scans, direct, via_role, via_account]
         denies = [hit for scan in scans for hit in scan.denies]
     if denies:
         matched = _matched(_unique(denies), ctx, applied=True)
@@ -188,8 +114,12 @@ def evaluate(
             lambda: f"Allowed: {matched[0].label()} allows this principal directly",
         )
 
-    if not identity.allows:
-        near = identity.near + via_account.near + via_account.allows
+    grants = identity
+    if via_role.allows:  # a grant to the session's role: limited by boundaries like identity
+        grants = _Scan()
+        grants.allows, grants.near = identity.allows + via_role.allows, identity.near
+    if not grants.allows:
+        near = identity.near + via_role.near + via_account.near + via_account.allows
         return _implicit(request, "identity-based", None, near, ctx, missing_keys)
     for policy, scan in zip(boundaries, boundary_scans, strict=True):
         if not scan.allows:
@@ -197,7 +127,7 @@ def evaluate(
                 request, "permissions boundary", policy.name, scan.near, ctx, missing_keys
             )
 
-    return _allowed(identity, ctx, missing_keys)
+    return _allowed(grants, ctx, missing_keys)
 
 
 def _allowed(
@@ -239,7 +169,7 @@ def _scan(
     action: str,
     resource: str,
     ctx: Mapping[str, ContextValue],
-    principal: tuple[str | None, bool] | None,
+    principal: tuple[str | None, int] | None,
     missing: list[str],
 ) -> _Scan:
     """Classify the statements of `policies` that cover `action` (the hot loop)."""
@@ -271,16 +201,19 @@ def _scan(
     return scan
 
 
-def _principal_applies(st: Statement, principal_arn: str | None, direct: bool) -> bool:
-    """Does a resource-policy statement name this principal (directly, or via its account)?"""
+def _principal_applies(st: Statement, principal_arn: str | None, how: int) -> bool:
+    """Does a resource-policy statement name this principal (directly, by role, by account)?"""
     named = st.principal or Principal(anyone=False, aws=(), other=())
-    if direct:
+    if how == _DIRECT:
         hit = named.anyone or (principal_arn is not None and principal_arn in named.aws)
+    elif how == _ROLE:  # an assumed-role session, named by its role's ARN
+        role = principal_keys(principal_arn).get("aws:principalarn") if principal_arn else None
+        hit = role is not None and role in named.aws
     else:
         parts = principal_arn.split(":") if principal_arn else []
         account = parts[4] if len(parts) >= 6 else None
         hit = account is not None and (
-            account in named.aws or f"arn:aws:iam::{account}:root" in named.aws
+            account in named.aws or f"arn:{parts[1]}:iam::{account}:root" in named.aws
         )
     # NotPrincipal applies to everyone it does not name.
     return not hit if st.not_principal else hit

@@ -29,9 +29,17 @@ ALL_CODECOMMIT = "codecommit:*"
 
 
 class PolicyFixError(OnboardError):
-    """The automatic patch would not pass the engine's own check (exit 2)."""
+    """The automatic patch would not pass the engine's own check.
+
+    Its exit code is the check's: 1 when git would still be denied, 2 when MFA
+    would not be enforced (as `onboard policy check` says of the patch).
+    """
 
     exit_code = 2
+
+    def __init__(self, what: str, why: str = "", next_step: str = "", *, code: int = 2) -> None:
+        super().__init__(what, why, next_step)
+        self.exit_code = code
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,7 @@ def fix_policy(
             f"{policy.name}: the automatic patch does not pass its own check",
             "; ".join(problems[:3]),
             "patch the policy by hand; `onboard policy check` shows what decides each request",
+            code=report.exit_code,
         )
     return FixResult(patched, _diff(policy, patched), report, tuple(changes))
 

@@ -153,7 +153,11 @@ class PolicyReport:
     def render_text(self) -> str:
         """The human-readable report."""
         marks = {WORKS: "ok  ", DENIED: "DENY", NOT_GRANTED: "----"}
-        scope = "the whole effective set" if self.complete else "the MFA policy alone"
+        scope = (
+            "the whole effective set (--complete)"
+            if self.complete
+            else "part of the user's policies: a missing grant is a note"
+        )
         lines = [
             f"Policies: {', '.join(self.policies)} (judged as {scope})",
             f"Target: user {self.target['user']} in {self.target['account']}, "
@@ -189,8 +193,10 @@ class PolicyReport:
 
 def _summary(report: PolicyReport) -> str:
     code = report.exit_code
-    if code == EXIT_GIT_DENIED:
+    if code == EXIT_GIT_DENIED and any(v.status == DENIED for v in report.methods):
         return "Result: git is denied (exit 1)."
+    if code == EXIT_GIT_DENIED:
+        return "Result: git is not granted by this complete set of policies (exit 1)."
     if code == EXIT_MFA_NOT_ENFORCED:
         return "Result: git works, but MFA is not enforced (exit 2)."
     if any(verdict.status == NOT_GRANTED for verdict in report.methods):

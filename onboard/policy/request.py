@@ -42,6 +42,12 @@ class Request:
 
 
 def _context_value(value: object, key: str) -> ContextValue:
+    if type(value) is list or type(value) is tuple:  # the usual multi-valued key, first
+        for item in value:
+            if type(item) is not str:
+                break
+        else:
+            return tuple(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -49,9 +55,18 @@ def _context_value(value: object, key: str) -> ContextValue:
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, Sequence):
-        if all(type(item) is str for item in value):
-            return tuple(value)
-        return tuple(_context_value(item, key) for item in value)  # type: ignore[misc]
+        # Items are read as their JSON text like single values; a list in a list is no value.
+        return tuple(_scalar(item, key) for item in value)
+    raise PolicyError(f"context key {key!r}: value must be a string or a list of strings")
+
+
+def _scalar(value: object, key: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
     raise PolicyError(f"context key {key!r}: value must be a string or a list of strings")
 
 

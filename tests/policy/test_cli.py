@@ -260,3 +260,73 @@ def test_fix_on_an_already_fixed_policy_changes_nothing(
     code, out, _ = run(capsys, "policy", "fix", str(policies_dir / OK))
     assert code == 0
     assert "Nothing to change" in out and "---" not in out
+
+
+@pytest.mark.parametrize(
+    ("files", "complete", "code", "summary"),
+    [
+        ([OK, GRANTS], False, 0, "git works and MFA is enforced (exit 0)"),
+        (
+            [OK],
+            False,
+            0,
+            "nothing here denies git and MFA is enforced (exit 0); "
+            "git still needs the grants noted above",
+        ),
+        ([OK], True, 1, "git is not granted by this complete set of policies (exit 1)"),
+        ([BREAKS], False, 1, "git is denied (exit 1)"),
+        ([BREAKS, GRANTS], True, 1, "git is denied (exit 1)"),
+        ([GRANTS], False, 2, "git works, but MFA is not enforced (exit 2)"),
+    ],
+)
+def test_exit_codes_and_summaries(
+    capsys: pytest.CaptureFixture[str],
+    policies_dir: Path,
+    files: list[str],
+    complete: bool,
+    code: int,
+    summary: str,
+) -> None:
+    paths = [str(policies_dir / name) for name in files]
+    flags = ["--complete"] if complete else []
+    got, out, _ = run(capsys, "policy", "check", *paths, *flags)
+    assert (got, out.rstrip().splitlines()[-1]) == (code, f"Result: {summary}.")
+    got, out, _ = run(capsys, "policy", "check", *paths, *flags, "--json")
+    report = json.loads(out)
+    assert (got, report["exitCode"], report["complete"]) == (code, code, complete)
+    assert set(report) == {
+        "policies",
+        "target",
+        "complete",
+        "exitCode",
+        "gitWorks",
+        "mfaEnforced",
+        "methods",
+        "mfa",
+        "findings",
+    }
+    assert report["gitWorks"] is (code != 1) and report["mfaEnforced"] is (code != 2)
+    assert [m["method"] for m in report["methods"]] == [
+        "https-helper",
+        "https-git-credentials",
+        "ssh",
+        "grc",
+    ]
+
+
+def test_fix_that_cannot_pass_prints_no_patch_and_exits_like_check(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    hostile = tmp_path / "hostile.json"
+    mfa_deny = {
+        "Effect": "Deny",
+        "NotAction": "iam:*",
+        "Resource": "*",
+        "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+    }
+    no_git = {"Effect": "Deny", "Action": "codecommit:Git*", "Resource": "*"}
+    hostile.write_text(json.dumps({"Version": "2012-10-17", "Statement": [mfa_deny, no_git]}))
+    for flags in ([], ["--json"]):
+        code, out, err = run(capsys, "policy", "fix", str(hostile), *flags)
+        assert (code, out) == (1, "")
+        assert "does not pass its own check" in err

@@ -197,6 +197,8 @@ CASES: list[tuple[str, str, Any, dict[str, Any], Decision]] = [
     ("Null", "kms:ViaService", "false", {"kms:ViaService": "x"}, A),
     ("Null", "kms:ViaService", "false", {}, D),
     ("Null", "aws:TagKeys", "true", {"aws:TagKeys": []}, A),  # an empty list is no value
+    ("Null", "aws:TagKeys", "true", {"aws:TagKeys": ""}, A),  # so is an empty string
+    ("Null", "aws:TagKeys", "false", {"aws:TagKeys": ""}, D),
 ]
 
 
@@ -214,12 +216,15 @@ SET_CASES: list[tuple[str, Any, dict[str, Any], Decision]] = [
     ("ForAllValues:StringEquals", ["a", "b"], {"aws:TagKeys": ["a"]}, A),
     ("ForAllValues:StringEquals", ["a", "b"], {}, A),
     ("ForAllValues:StringEquals", ["a", "b"], {"aws:TagKeys": []}, A),
+    ("ForAllValues:StringEquals", ["a", "b"], {"aws:TagKeys": ""}, A),  # a null dataset
     ("ForAllValues:StringLike", "Created*", {"aws:TagKeys": ["CreatedBy", "CreatedAt"]}, A),
     # ForAnyValue: some request value matches; absent/empty: false, even with IfExists
     ("ForAnyValue:StringEquals", ["a", "b"], {"aws:TagKeys": ["c", "b"]}, A),
     ("ForAnyValue:StringEquals", ["a", "b"], {"aws:TagKeys": ["c", "d"]}, D),
     ("ForAnyValue:StringEquals", ["a", "b"], {}, D),
     ("ForAnyValue:StringEquals", ["a", "b"], {"aws:TagKeys": []}, D),
+    ("ForAnyValue:StringEquals", ["a", "b"], {"aws:TagKeys": ""}, D),
+    ("ForAnyValue:StringEquals", [""], {"aws:TagKeys": ""}, D),
     ("ForAnyValue:StringEqualsIfExists", ["a"], {}, D),
     # Negated operators per value
     ("ForAllValues:StringNotEquals", ["secret"], {"aws:TagKeys": ["a", "b"]}, A),

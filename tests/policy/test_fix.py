@@ -102,24 +102,40 @@ def test_refuses_what_it_cannot_fix() -> None:
         fix_policy(listed)
 
 
-def test_never_returns_a_patch_that_fails_its_check() -> None:
-    # A second, unconditional deny on git: the MFA patch cannot help, so no patch is printed.
-    policy = parse_policy(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Deny",
-                    "NotAction": "iam:*",
-                    "Resource": "*",
-                    "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
-                },
+MFA_DENY_EXCEPT_IAM = {
+    "Effect": "Deny",
+    "NotAction": "iam:*",
+    "Resource": "*",
+    "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+}
+
+
+@pytest.mark.parametrize(
+    ("statements", "code", "why"),
+    [
+        # A second, unconditional deny on git: the MFA patch cannot help (exit 1, git denied).
+        (
+            [
+                MFA_DENY_EXCEPT_IAM,
                 {"Sid": "NoGit", "Effect": "Deny", "Action": "codecommit:Git*", "Resource": "*"},
             ],
-        },
-        "hostile",
-    )
+            1,
+            "codecommit:GitPull",
+        ),
+        # The deny exempts all of S3: MFA is not enforced, patched or not (exit 2).
+        (
+            [{**MFA_DENY_EXCEPT_IAM, "NotAction": ["iam:*", "s3:*"]}],
+            2,
+            "without MFA (MFA key absent) is ImplicitlyDenied: nothing denies it",
+        ),
+    ],
+)
+def test_never_returns_a_patch_that_fails_its_check(
+    statements: list[dict[str, object]], code: int, why: str
+) -> None:
+    policy = parse_policy({"Version": "2012-10-17", "Statement": statements}, "hostile")
     with pytest.raises(PolicyFixError) as caught:
         fix_policy(policy)
-    assert caught.value.exit_code == 2
+    assert caught.value.exit_code == code  # what `policy check` would say of the patch
     assert "does not pass its own check" in caught.value.what
+    assert why in caught.value.why

@@ -91,6 +91,10 @@ def test_a_bad_request_gets_an_error_and_the_batch_goes_on() -> None:
     assert "context['k']" in errors[4]
     assert "unknown field 'actoin'" in errors[5]
     assert "needs identityPolicies" in errors[6]
+    # Every result has the same keys, so scripts need no special case for errors.
+    assert {frozenset(r) for r in results} == {
+        frozenset({"id", "decision", "matchedStatements", "missingContext", "explanation", "error"})
+    }
 
 
 def test_boundaries_scps_and_resource_policy_fields() -> None:
@@ -183,3 +187,78 @@ def test_equal_looking_documents_with_true_and_1_are_not_confused() -> None:
         ]
     )
     assert [r["decision"] for r in floats] == ["Allowed", "ImplicitlyDenied"]
+
+
+ALLOW_READ: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"},
+}
+
+
+def test_documents_are_parsed_once_per_canonical_json(monkeypatch: Any) -> None:
+    import json
+
+    from onboard.policy import simulate
+
+    parsed: list[str] = []
+    real = simulate.parse_policy
+
+    def counting(source: Any, name: str = "policy", *, kind: str = "identity") -> Any:
+        parsed.append(name)
+        return real(source, name, kind=kind)
+
+    monkeypatch.setattr(simulate, "parse_policy", counting)
+    # Each request carries its own decoded copies, as a JSON file gives them.
+    batch = [
+        json.loads(
+            json.dumps(
+                request(str(i), identityPolicies=[ALLOW_READ, MFA_DENY][:: 1 if i % 2 else -1])
+            )
+        )
+        for i in range(40)
+    ]
+    reordered = {"Statement": MFA_DENY["Statement"], "Version": "2012-10-17"}
+    batch.append(request("reordered", identityPolicies=[reordered]))
+    results = simulate_batch(batch)
+    # MFA_DENY, ALLOW_READ, and MFA_DENY with its keys in another order (that order
+    # shows in explanations, so it is a different canonical text).
+    assert parsed == ["identityPolicies[0]", "identityPolicies[1]", "identityPolicies[0]"]
+    # A policy parsed under one name keeps each request's own name in the results.
+    assert [m["policy"] for m in results[0]["matchedStatements"]] == ["identityPolicies[0]"]
+    assert [m["policy"] for m in results[1]["matchedStatements"]] == ["identityPolicies[1]"]
+
+
+def test_the_cache_never_changes_a_result() -> None:
+    def flag(value: Any) -> dict[str, Any]:
+        return {
+            "Statement": {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/x": value}},
+            }
+        }
+
+    variants: list[dict[str, Any]] = [
+        request("a"),
+        request("b", context={"aws:MultiFactorAuthPresent": "true"}),
+        request("c", identityPolicies=[flag(True)], context={"aws:PrincipalTag/x": "true"}),
+        request("d", identityPolicies=[flag(1)], context={"aws:PrincipalTag/x": "true"}),
+        request("e", identityPolicies=[flag(1.0)], context={"aws:PrincipalTag/x": "1.0"}),
+        request("f", identityPolicies=[ALLOW_READ], permissionBoundaries=[MFA_DENY]),
+        request("g", identityPolicies=[ALLOW_READ, MFA_DENY], action="s3:GetObject"),
+        request("h", identityPolicies=[MFA_DENY, ALLOW_READ], action="s3:GetObject"),
+        request("i", identityPolicies=[ALLOW_READ], scps=[flag(True)], principal=USER),
+    ]
+    # Equal as Python dicts, but not in key order, which shows in missingContext.
+    tls = {"Bool": {"aws:SecureTransport": "true"}}
+    tag = {"StringEquals": {"aws:PrincipalTag/x": "1"}}
+    for sid, condition in (("j", {**tls, **tag}), ("k", {**tag, **tls})):
+        statement = {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": condition}
+        variants.append(request(sid, identityPolicies=[{"Statement": statement}], context={}))
+    batch = variants * 3
+    alone = [simulate_batch([one])[0] for one in batch]
+    assert simulate_batch(batch) == alone
+    assert alone[-2]["missingContext"] == ["aws:SecureTransport", "aws:PrincipalTag/x"]
+    assert alone[-1]["missingContext"] == ["aws:PrincipalTag/x", "aws:SecureTransport"]
+    assert simulate_batch(list(reversed(batch))) == list(reversed(alone))
