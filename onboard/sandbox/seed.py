@@ -3,7 +3,8 @@
 Account 123456789012 in us-east-1:
 - user `new-hire` (path /) with one access key; member of group `developers`,
   which has the force-MFA policy `ForceMFA` attached; the user has
-  `CodeCommitDeveloper` (CodeCommit, KMS, own SSH keys and Git credentials).
+  `CodeCommitDeveloper` (CodeCommit, KMS, own SSH keys and Git credentials)
+  and `ReadOwnPermissions` (read their own user, groups and policies).
 - user `helpdesk` with one access key and `HelpdeskAdministrator` (*:*).
 - CodeCommit repository `my-repo`, encrypted with a customer KMS key.
 
@@ -67,6 +68,38 @@ class Seeded:
     git_password: str | None = field(default=None, repr=False)
 
 
+READ_OWN_PERMISSIONS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "ViewOwnUserAndPolicies",
+            "Effect": "Allow",
+            "Action": [
+                "iam:GetUser",
+                "iam:ListUserPolicies",
+                "iam:GetUserPolicy",
+                "iam:ListAttachedUserPolicies",
+                "iam:ListGroupsForUser",
+                "iam:SimulatePrincipalPolicy",
+            ],
+            "Resource": "arn:aws:iam::*:user/${aws:username}",
+        },
+        {
+            "Sid": "ViewPoliciesOfOwnGroupsAndAttached",
+            "Effect": "Allow",
+            "Action": [
+                "iam:ListGroupPolicies",
+                "iam:GetGroupPolicy",
+                "iam:ListAttachedGroupPolicies",
+                "iam:GetPolicy",
+                "iam:GetPolicyVersion",
+            ],
+            "Resource": ["arn:aws:iam::*:group/*", "arn:aws:iam::*:policy/*"],
+        },
+    ],
+}
+
+
 def _policy_text(file_name: str) -> str:
     return (POLICIES_DIR / file_name).read_text(encoding="utf-8")
 
@@ -111,6 +144,11 @@ def seed_account(state: SandboxState, scenario: str) -> Seeded:
     grants_arn = _managed(
         iam, "CodeCommitDeveloper", _policy_text("codecommit-developer-grants.json")
     )
+    # Many companies let developers read their own permissions (AWS's example
+    # policy "allows IAM users to view their own permissions"): with it the
+    # walkthrough and the doctor judge the user's effective policies with the
+    # engine instead of sending them to the helpdesk.
+    read_own_arn = _managed(iam, "ReadOwnPermissions", json.dumps(READ_OWN_PERMISSIONS))
     admin = json.dumps(
         {
             "Version": "2012-10-17",
@@ -122,6 +160,7 @@ def seed_account(state: SandboxState, scenario: str) -> Seeded:
     iam.add_user_to_group(GROUP, NEW_HIRE)
     iam.attach_group_policy(force_arn, GROUP)
     iam.attach_user_policy(grants_arn, NEW_HIRE)
+    iam.attach_user_policy(read_own_arn, NEW_HIRE)
     iam.attach_user_policy(admin_arn, HELPDESK)
 
     kms = kms_backends[state.account_id][state.region]

@@ -83,6 +83,7 @@ def test_codecommit_and_policies(sandbox_with_git: Sandbox) -> None:
     policies = {(p.name, p.kind, p.source) for p in admin.effective_policies("new-hire")}
     assert policies == {
         ("CodeCommitDeveloper", "managed", "new-hire"),
+        ("ReadOwnPermissions", "managed", "new-hire"),
         ("ForceMFA", "group-managed", "developers"),
     }
     force = next(p for p in admin.effective_policies("new-hire") if p.name == "ForceMFA")
@@ -178,3 +179,27 @@ def test_an_injected_environment_hides_the_process_one(
     assert gateway.endpoint_url is None
     with pytest.raises(NoCredentials):
         gateway.whoami()
+
+
+def test_new_hire_reads_own_policies_only_with_mfa(sandbox: Sandbox) -> None:
+    """ReadOwnPermissions works under the force-MFA deny only with an MFA session."""
+    from onboard.aws.errors import AccessDenied
+
+    gateway = _gateway(sandbox, "new-hire")
+    with pytest.raises(AccessDenied):
+        gateway.effective_policies("new-hire")
+    device = gateway.create_virtual_mfa_device("new-hire")
+    now = sandbox.state.now()
+    gateway.enable_mfa_device(
+        "new-hire",
+        device.serial,
+        sandbox.totp_now(device.serial, now - 30),
+        sandbox.totp_now(device.serial, now),
+    )
+    session = gateway.with_session(
+        gateway.get_session_token(device.serial, sandbox.totp_now(device.serial))
+    )
+    names = {p.name for p in session.effective_policies("new-hire")}
+    assert names == {"CodeCommitDeveloper", "ReadOwnPermissions", "ForceMFA"}
+    with pytest.raises(AccessDenied):
+        session.effective_policies("helpdesk")

@@ -47,7 +47,7 @@ def test_implicit_access_denied(sandbox: Sandbox) -> None:
     gateway = _gateway(sandbox)
     session = gateway.with_session(gateway.get_session_token(serial, sandbox.totp_now(serial)))
     with pytest.raises(e.AccessDenied) as exc:  # with MFA, only the grants decide: no allow
-        session.simulate_principal_policy(sandbox.new_hire.arn, ["s3:GetObject"])
+        session.simulate_principal_policy(sandbox.helpdesk.arn, ["s3:GetObject"])
     assert not exc.value.explicit
     assert exc.value.denying_policy_arn is None
     assert "because no identity-based policy allows" in exc.value.why
