@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,8 +36,17 @@ def start_sandbox(tmp_path: Path) -> Iterator[StartSandbox]:
 
 
 def make_app(sandbox: Sandbox, clock: Callable[[], float] = time.time) -> OnboardApp:
-    """The walkthrough against a sandbox, with a fixed banner (snapshots stay stable)."""
-    return OnboardApp(sandbox.settings(), banner="SANDBOX", clock=clock)
+    """The walkthrough against a sandbox, with a fixed banner (snapshots stay stable).
+
+    PATH starts with this venv's bin (the AWS CLI and git-remote-codecommit
+    are test dependencies), so what the app finds installed does not depend
+    on whether the venv was activated.
+    """
+    settings = sandbox.settings()
+    environ = dict(settings.environ or os.environ)
+    venv_bin = str(Path(sys.executable).parent)
+    environ["PATH"] = venv_bin + os.pathsep + environ.get("PATH", "")
+    return OnboardApp(settings.replace(environ=environ), banner="SANDBOX", clock=clock)
 
 
 async def settle(pilot: Pilot[object], rounds: int = 200) -> None:
