@@ -71,6 +71,9 @@ def run_resync(args: argparse.Namespace) -> int:
     from onboard.doctor.runtime import settings_for
 
     seed = _read_seed(args.seed_file)
+    if args.codes:
+        # Codes that cannot work are refused before AWS (or the sandbox) is asked.
+        resync.precheck(*args.codes)
     with settings_for(args) as settings:
         gateway = Gateway.from_settings(settings)
         identity = gateway.whoami()

@@ -89,6 +89,10 @@ def check_expiry(ctx: DoctorContext) -> Finding:
     if env.get("AWS_ACCESS_KEY_ID") and not ctx.settings.profile:
         kind = "session" if env.get("AWS_SESSION_TOKEN") else "long-term"
         return ok("credentials.expiry", f"{kind} credentials from the environment")
+    profile_name = ctx.settings.profile or env.get("AWS_PROFILE") or "default"
+    config = _config_section(ctx, profile_name)
+    if "sso_session" in config or "sso_start_url" in config:
+        return _sso_expiry(ctx, profile_name, config)
     found = _credentials_section(ctx)
     if found is None:
         return skipped("credentials.expiry", "no credentials-file profile in use")
@@ -121,6 +125,50 @@ def check_expiry(ctx: DoctorContext) -> Finding:
         "ok",
         f"session in profile {profile} valid until {expires:%Y-%m-%d %H:%M} UTC",
         rules_out=("expired-session-token",),
+    )
+
+
+def _sso_expiry(ctx: DoctorContext, profile: str, config: dict[str, str]) -> Finding:
+    """The IAM Identity Center token botocore cached for this profile: there, and unexpired."""
+    import hashlib
+    import json
+
+    # botocore names the cache file after the sso-session name (or the legacy start URL).
+    key = config.get("sso_session") or config.get("sso_start_url", "")
+    cache = (
+        ctx.settings.home.aws_dir
+        / "sso"
+        / "cache"
+        / f"{hashlib.sha1(key.encode()).hexdigest()}.json"
+    )
+    login = Fix("Log in again (the token lasts hours)", f"aws sso login --profile {profile}")
+    try:
+        raw = json.loads(cache.read_text(encoding="utf-8")).get("expiresAt", "")
+        expires = datetime.fromisoformat(str(raw).replace("UTC", "+00:00").replace("Z", "+00:00"))
+    except (OSError, ValueError, AttributeError):
+        return Finding(
+            "credentials.expiry",
+            "fail",
+            f"profile {profile} uses IAM Identity Center, and no SSO login is cached",
+            (f"looked for {cache}",),
+            login,
+            causes=("expired-sso-token",),
+        )
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
+    if expires <= datetime.now(UTC):
+        return Finding(
+            "credentials.expiry",
+            "fail",
+            f"the SSO login of profile {profile} expired at {expires:%Y-%m-%d %H:%M} UTC",
+            fix=login,
+            causes=("expired-sso-token",),
+        )
+    return Finding(
+        "credentials.expiry",
+        "ok",
+        f"SSO login of profile {profile} valid until {expires:%Y-%m-%d %H:%M} UTC",
+        rules_out=("expired-sso-token",),
     )
 
 
@@ -222,7 +270,7 @@ def check_access_keys(ctx: DoctorContext) -> Finding:
     return Finding(
         "credentials.access_keys",
         "ok" if active else "warn",
-        f"{len(active)} active access key(s)" if active else "no active access key",
+        f"{user}: {len(active)} active access key(s)" if active else f"{user}: no active key",
         tuple(details),
         data=data,
     )
@@ -233,11 +281,17 @@ def check_mfa_devices(ctx: DoctorContext) -> Finding:
     user = ctx.user_name()
     devices = ctx.gateway().list_mfa_devices(user)
     if not devices:
+        fix = (
+            Fix(f"{user} enrolls a device by running onboard (MFA step), after any stale device "
+                "(mfa.stale_device) is deleted")
+            if ctx.helpdesk
+            else Fix("Enroll a virtual MFA device: run onboard (MFA step)")
+        )  # fmt: skip
         return Finding(
             "mfa.devices",
             "warn",
             f"{user} has no MFA device: the force-MFA policy blocks almost everything",
-            fix=Fix("Enroll a virtual MFA device: run onboard (MFA step)"),
+            fix=fix,
             data={"devices": []},
         )
     serials = [d.serial for d in devices]

@@ -10,6 +10,7 @@ ask at the same time. The TUI's doctor screen and `onboard doctor` both call
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -179,9 +180,23 @@ def _reason(exc: OnboardError, ctx: DoctorContext) -> str:
     reason = exc.what + (f" (explicit deny in {policy.rsplit('/', 1)[-1]})" if policy else "")
     if ctx.helpdesk:
         return reason
+    helpdesk = f"onboard doctor --user {_known_user(ctx)}"
     if getattr(exc, "explicit", False) and not ctx.session_profile():
-        return reason + "; run with an MFA session (--profile NAME-mfa), or ask the helpdesk"
-    return reason + "; the helpdesk can check it: onboard doctor --user NAME"
+        return (
+            reason + "; it needs an MFA session (onboard's MFA and session steps), "
+            f"or the helpdesk runs: {helpdesk}"
+        )
+    return reason + f"; the helpdesk can check it: {helpdesk}"
+
+
+def _known_user(ctx: DoctorContext) -> str:
+    """The user's name for a helpdesk command, when already known (never a new AWS call)."""
+    lazy = ctx._facts.get("whoami")
+    try:
+        name = lazy.get().user_name if lazy is not None else None
+    except Exception:  # the identity finding reports why it is unknown
+        name = None
+    return str(name) if name else "YOUR-USER-NAME"
 
 
 def all_checks() -> tuple[CheckSpec, ...]:
@@ -227,7 +242,11 @@ def run_checks(
     results: dict[int, list[Finding]] = {}
 
     def run_one(index: int, spec: CheckSpec) -> None:
+        began = time.perf_counter()
         findings = _safe(spec, ctx)
+        spent = time.perf_counter() - began
+        # Per-check wall time: what to look at first when the doctor is slow.
+        findings = [dataclasses.replace(f, seconds=spent) for f in findings]
         results[index] = findings
         if on_finding is not None:
             for finding in findings:

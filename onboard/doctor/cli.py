@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -70,7 +71,45 @@ def register(subparsers: Any) -> None:
         help="reset the HTTPS Git password (shown once)",
     )
     actions.add_argument("--yes", action="store_true", help="do not ask before each action")
+    actions.add_argument(
+        "--show-secret",
+        action="store_true",
+        help="with --json: put the reset Git password in the action's `secret` field "
+        "(that JSON is then not a report: never paste it into a ticket)",
+    )
     parser.set_defaults(handler=run)
+
+
+_IAM_USER_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+
+
+def validate(args: argparse.Namespace) -> None:
+    """Refuse bad options before the sandbox or AWS is contacted (exit code 3)."""
+    from onboard import gitconfig
+    from onboard.doctor.checks import DEFAULT_REGION, all_checks
+
+    # clone_url checks the region and repository names as CodeCommit does.
+    gitconfig.clone_url(args.region or DEFAULT_REGION, args.repo or "my-repo", "https-helper")
+    if not args.timeout > 0:
+        raise InvalidInput(
+            f"--timeout {args.timeout:g} is not a wait",
+            "it is how many seconds each live git ls-remote may take",
+            "give a positive number of seconds, e.g. --timeout 20",
+        )
+    if args.user is not None and not _IAM_USER_NAME.match(args.user):
+        raise InvalidInput(
+            f"{args.user!r} is not an IAM user name",
+            "IAM user names are 1-64 letters, digits and + = , . @ _ -",
+            "copy the name from the IAM console or the ticket",
+        )
+    ids = [spec.id for spec in all_checks()]
+    unknown = [p for p in args.only if not any(i.startswith(p) for i in ids)]
+    if unknown:
+        raise InvalidInput(
+            f"no check starts with {', '.join(unknown)}",
+            "checks: " + ", ".join(ids),
+            "use a prefix such as ssh. or live. (--only may be repeated)",
+        )
 
 
 def _wanted_actions(args: argparse.Namespace) -> list[str]:
@@ -134,20 +173,30 @@ def run_actions(
         state = "done" if result.done else "declined"
         print(f"{state}: {result.action.description}", file=sys.stderr)
         print(f"  aws cli: {result.action.cli_command}", file=sys.stderr)
-        if result.secret and not args.json:
-            # Shown once, on the helpdesk's terminal only: never in reports or JSON.
+        entry: dict[str, Any] = {
+            "action": result.action.name,
+            "description": result.action.description,
+            "aws_cli": result.action.cli_command,
+            "done": result.done,
+        }
+        if result.secret is not None and args.json:
+            # Asked for with --show-secret (checked in `run`): only here, added after
+            # redaction, never in a finding. The terminal is told what the JSON holds.
+            entry["secret"] = result.secret.to_json()
             print(
-                f"  new password (shown once, give it to {args.user} privately): {result.secret}",
+                f"  the JSON on stdout holds {args.user}'s new Git password: do not paste it "
+                "into a ticket",
                 file=sys.stderr,
             )
-        summary.append(
-            {
-                "action": result.action.name,
-                "description": result.action.description,
-                "aws_cli": result.action.cli_command,
-                "done": result.done,
-            }
-        )
+        elif result.secret is not None:
+            # Shown once, on the helpdesk's terminal (stderr): the report on stdout never has it.
+            print(
+                f"  new HTTPS Git credentials for {args.user} (shown once, hand them over "
+                f"privately): user name {result.secret.username}  password "
+                f"{result.secret.password}",
+                file=sys.stderr,
+            )
+        summary.append(entry)
     return summary
 
 
@@ -157,15 +206,32 @@ def _accept_all(action: Action) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """Handler: run the checks (and helpdesk actions), print the report, return 0/1."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from onboard.doctor import report
     from onboard.doctor.checks import DoctorContext, all_checks, run_checks, select
     from onboard.doctor.runtime import helpdesk_settings, settings_for
 
+    validate(args)
+    _skip_final_collection()
     if _wanted_actions(args) and not args.user:
         raise InvalidInput(
             "helpdesk actions need --user NAME",
             "they change another user's account",
             "add --user NAME (with the helpdesk's credentials)",
+        )
+    if args.json and args.reset_git_credentials is not None and not args.show_secret:
+        raise InvalidInput(
+            "--json would not show the new Git password",
+            "AWS shows a reset password once, and the --json report never holds secrets",
+            "drop --json to see it on the terminal, or add --show-secret to get it in the "
+            "action's `secret` field (then do not paste that JSON into a ticket)",
+        )
+    if args.show_secret and not (args.json and args.reset_git_credentials is not None):
+        raise InvalidInput(
+            "--show-secret goes with --json --reset-git-credentials",
+            "without --json the new password is shown on the terminal anyway",
+            "drop --show-secret",
         )
     with settings_for(args) as settings:
         actions: list[dict[str, Any]] = []
@@ -178,8 +244,12 @@ def run(args: argparse.Namespace) -> int:
             live_timeout=args.timeout,
         )  # fmt: skip
         specs = select(all_checks(), ctx, args.only)
-        findings, elapsed = run_checks(ctx, specs)
-        subject = f"user {args.user} (helpdesk)" if args.user else _subject(ctx)
+        # Who am I is a network call: ask it beside the checks, not after them
+        # (credentials.identity shares the answer when it runs).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="doctor-subject") as pool:
+            who = pool.submit(_subject, ctx) if not args.user else None
+            findings, elapsed = run_checks(ctx, specs)
+            subject = f"user {args.user} (helpdesk)" if who is None else who.result()
         doctor_run = report.DoctorRun(
             findings,
             subject,
@@ -192,13 +262,38 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             document = report.to_json(doctor_run, secrets)
             if actions:
-                document["actions"] = actions
+                document["actions"] = [_redacted_action(a, secrets) for a in actions]
             print(json.dumps(document, indent=2, sort_keys=False, default=str))
         elif args.markdown:
             print(report.to_markdown(doctor_run, secrets), end="")
         else:
             print(report.to_text(doctor_run, secrets), end="")
         return doctor_run.exit_code
+
+
+def _skip_final_collection() -> None:
+    """At exit, freeze the heap so the interpreter's last garbage collections skip it.
+
+    They walk every boto3/botocore object for 0.1-0.3 s and free nothing the
+    OS would not reclaim at once; `atexit` runs before them (and only once per
+    process, so tests that call `run` in-process are not affected before the end).
+    """
+    import atexit
+    import gc
+
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
+
+
+def _redacted_action(entry: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
+    """An action entry redacted like the report, except its asked-for `secret`."""
+    from onboard.doctor.report import redact_json
+
+    kept = {key: value for key, value in entry.items() if key != "secret"}
+    redacted: dict[str, Any] = redact_json(kept, secrets)
+    if "secret" in entry:
+        redacted["secret"] = entry["secret"]
+    return redacted
 
 
 def _subject(ctx: Any) -> str:

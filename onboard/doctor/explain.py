@@ -18,10 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from onboard.doctor import METHODS as METHODS  # re-exported: callers use explain.METHODS
 from onboard.errors import InvalidInput
-
-METHODS: tuple[str, ...] = ("https-helper", "https-git-credentials", "ssh", "grc")
-"""Connection methods, as the policy engine and the doctor name them."""
 
 DECISIVE_WEIGHT = 5
 """A pattern this heavy is specific enough to name a cause on its own."""

@@ -6,11 +6,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from onboard.doctor.explain import METHODS, Explanation, explain
-from onboard.doctor.report import redact
+from onboard.doctor import METHODS
 from onboard.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from onboard.doctor.explain import Explanation
 
 EXIT_RECOGNIZED = 0
 EXIT_UNKNOWN = 1
@@ -62,15 +64,20 @@ def render_text(explanation: Explanation, limit: int = 3) -> str:
             "Next: run `onboard doctor` to check the whole setup.\n"
         )
     lines = []
+    shown = explanation.candidates[:limit]
+    # A bare "403" is the same evidence for every candidate: quote it once, on top.
+    shared = len({c.evidence[:2] for c in shown}) == 1 and len(shown) > 1
     if explanation.verdict == "ambiguous":
         lines.append(
             "The output alone cannot decide; most likely first "
             "(`onboard doctor` checks which one it is):"
         )
-    for rank, candidate in enumerate(explanation.candidates[:limit], start=1):
+    if shared:
+        lines.extend(f"   matched: {line}" for line in shown[0].evidence[:2])
+    for rank, candidate in enumerate(shown, start=1):
         cause = candidate.cause
         lines.append(f"{rank}. {cause.title} [{cause.id}]")
-        for line in candidate.evidence[:2]:
+        for line in () if shared else candidate.evidence[:2]:
             lines.append(f"   matched: {line}")
         lines.append(f"   why: {cause.cause}")
         lines.append(f"   fix: {cause.fix}")
@@ -81,6 +88,10 @@ def render_text(explanation: Explanation, limit: int = 3) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Handler: explain the given output; 0 if recognized, 1 if not."""
+    # Loaded here, not at import: `onboard --help` must not parse the knowledge base.
+    from onboard.doctor.explain import explain
+    from onboard.doctor.report import redact
+
     text = _read(args.file)
     explanation = explain(text, args.method)
     if args.json:

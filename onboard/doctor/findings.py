@@ -44,6 +44,8 @@ class Finding:
     causes: tuple[str, ...] = ()
     rules_out: tuple[str, ...] = ()
     data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    seconds: float | None = field(default=None, compare=False)
+    """How long the check that produced this finding ran (set by `run_checks`)."""
 
     @property
     def category(self) -> str:
@@ -62,6 +64,7 @@ class Finding:
             "causes": list(self.causes),
             "rules_out": list(self.rules_out),
             "data": self.data,
+            "seconds": None if self.seconds is None else round(self.seconds, 3),
         }
 
 

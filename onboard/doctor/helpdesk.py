@@ -21,13 +21,25 @@ ROOT_DEVICE_MARKER = "root-account-mfa-device"
 
 
 @dataclass(frozen=True)
+class Secret:
+    """A secret AWS shows only once (a reset HTTPS Git password): for the helpdesk's eyes."""
+
+    username: str
+    password: str = field(repr=False)
+
+    def to_json(self) -> dict[str, str]:
+        """The secret as JSON: only for `--json --show-secret`, never for a report."""
+        return {"username": self.username, "password": self.password}
+
+
+@dataclass(frozen=True)
 class Action:
     """One change to make: what it does, the equivalent AWS CLI command, and how."""
 
     name: str
     description: str
     argv: tuple[str, ...]
-    perform: Callable[[Gateway], str | None] = field(repr=False, compare=False)
+    perform: Callable[[Gateway], Secret | None] = field(repr=False, compare=False)
     """Runs the change; returns a secret to show once (reset Git password) or None."""
 
     @property
@@ -42,7 +54,7 @@ class ActionResult:
 
     action: Action
     done: bool
-    secret: str | None = field(default=None, repr=False)
+    secret: Secret | None = field(default=None, repr=False)
 
 
 def delete_stale_device(gateway: Gateway, user: str, serial: str | None = None) -> list[Action]:
@@ -160,8 +172,9 @@ def reset_git_credentials(gateway: Gateway, user: str, credential_id: str | None
         )
     chosen = str(credential_id)
 
-    def perform(g: Gateway) -> str | None:
-        return g.reset_service_specific_credential(user, chosen).password
+    def perform(g: Gateway) -> Secret | None:
+        reset = g.reset_service_specific_credential(user, chosen)
+        return Secret(reset.username, reset.password) if reset.password else None
 
     return Action(
         "reset-git-credentials",

@@ -16,6 +16,7 @@ from onboard import gitconfig
 from onboard.doctor.checks import CheckSpec, DoctorContext
 from onboard.doctor.explain import explain, rerank
 from onboard.doctor.findings import Finding, Fix, skipped
+from onboard.doctor.lsremote import run_ls_remote
 
 LIVE_PREFIX = "live."
 
@@ -34,15 +35,18 @@ def _env(ctx: DoctorContext) -> dict[str, str]:
     return ctx.env()
 
 
-def _configured_methods(ctx: DoctorContext, repo: str) -> list[str]:
-    env = ctx.env()
+def _https_method(ctx: DoctorContext, repo: str) -> tuple[str | None, bool]:
+    """The HTTPS method git is configured for, and whether only the AWS helper answers."""
     url = gitconfig.clone_url(ctx.region, repo, "https-helper")
-    helpers = gitconfig.credential_helpers_for(url, env)
-    methods = []
+    helpers = gitconfig.credential_helpers_for(url, ctx.env())
     if any(h.is_aws_helper for h in helpers):
-        methods.append("https-helper")
-    elif helpers:
-        methods.append("https-git-credentials")
+        return "https-helper", all(h.is_aws_helper for h in helpers)
+    return ("https-git-credentials" if helpers else None), False
+
+
+def _other_methods(ctx: DoctorContext) -> list[str]:
+    """SSH when ssh -G gives an SSH key ID as User; grc with a profile and the remote helper."""
+    methods = []
     try:
         from onboard.doctor.ssh_checks import effective
 
@@ -51,23 +55,27 @@ def _configured_methods(ctx: DoctorContext, repo: str) -> list[str]:
         user = ""
     if user.upper().startswith("APKA"):
         methods.append("ssh")
+    env = ctx.env()
     profile = ctx.settings.profile or env.get("AWS_PROFILE")
     if profile and shutil.which("git-remote-codecommit", path=env.get("PATH")):
         methods.append("grc")
     return methods
 
 
-def _ls_remote(ctx: DoctorContext, repo: str, method: str) -> Finding:
+def _ls_remote(ctx: DoctorContext, repo: str, method: str, early_at_store: bool = False) -> Finding:
     profile = ctx.settings.profile or ctx.env().get("AWS_PROFILE")
     url = gitconfig.clone_url(ctx.region, repo, method, profile)
     check_id = f"{LIVE_PREFIX}{method}"
-    result = gitconfig.ls_remote(url, _env(ctx), timeout=ctx.live_timeout)
+    live = run_ls_remote(url, _env(ctx), ctx.live_timeout, early_at_store=early_at_store)
+    result = live.result
+    timing = {"seconds": round(live.seconds, 3), "answered_at_store": live.early}
     if result.ok:
+        how = " (CodeCommit accepted the AWS helper's password)" if live.early else ""
         return Finding(
             check_id,
             "ok",
-            f"git ls-remote works over {method} ({repo})",
-            data={"method": method, "url": url},
+            f"git ls-remote works over {method} ({repo}){how}",
+            data={"method": method, "url": url, **timing},
         )
     output = (result.stderr or result.stdout).strip()
     explanation = explain(output, method)
@@ -88,25 +96,39 @@ def _ls_remote(ctx: DoctorContext, repo: str, method: str) -> Finding:
             "output": output[-2000:],
             "verdict": explanation.verdict,
             "candidates": list(explanation.cause_ids[:5]),
+            **timing,
         },
     )
 
 
 def check_live(ctx: DoctorContext) -> list[Finding]:
-    """`git ls-remote` with a timeout for each method this computer is configured for."""
+    """`git ls-remote` with a timeout for each method this computer is configured for.
+
+    HTTPS starts as soon as git's helpers are known, while `ssh -G` still
+    decides whether SSH is configured: each method waits on the network.
+    """
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     repo = _repo(ctx)
     if repo is None:
         return [skipped("live.ls_remote", "no repository given (--repo) and none found")]
-    methods = _configured_methods(ctx, repo)
-    if not methods:
-        return [skipped("live.ls_remote", "git is not configured for CodeCommit yet")]
-    if len(methods) == 1:
-        return [_ls_remote(ctx, repo, methods[0])]
-    # Each method waits on the network: run them side by side.
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=len(methods), thread_name_prefix="doctor-live") as pool:
-        return list(pool.map(lambda m: _ls_remote(ctx, repo, m), methods))
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="doctor-live") as pool:
+        runs: list[Future[Finding]] = []
+        https, only_aws = _https_method(ctx, repo)
+        if https is not None:
+            runs.append(pool.submit(_ls_remote, ctx, repo, https, only_aws))
+        runs += [pool.submit(_ls_remote, ctx, repo, m) for m in _other_methods(ctx)]
+        if not runs:
+            return [
+                Finding(
+                    "live.ls_remote",
+                    "warn",
+                    "git is not set up for CodeCommit on this computer (no AWS helper, no "
+                    "Git credentials, no SSH key ID): nothing to try",
+                    fix=Fix("Set git up: run onboard (the walkthrough)", "onboard"),
+                )
+            ]
+        return [run.result() for run in runs]
 
 
 def decide_live(findings: Sequence[Finding]) -> tuple[Finding, ...]:

@@ -7,7 +7,6 @@ so each check runs the same in a temp home as on a developer's laptop.
 from __future__ import annotations
 
 import configparser
-import os
 import shlex
 import shutil
 
@@ -20,6 +19,15 @@ _STORE_HELPER_CAUSE = {
     "manager": "credential-manager-conflict",
     "manager-core": "credential-manager-conflict",
 }
+
+
+# The AWS guide's setup, scoped to CodeCommit: an empty value first so no other
+# helper (keychain, manager, store) answers for it, then the AWS helper, UseHttpPath.
+_AWS_HELPER_SETUP = (
+    f"git config --global --replace-all '{gitconfig.HELPER_KEY}' '' && "
+    f"git config --global --add '{gitconfig.HELPER_KEY}' '!aws codecommit credential-helper $@' && "
+    f"git config --global '{gitconfig.USE_HTTP_PATH_KEY}' true"
+)
 
 
 def https_url(ctx: DoctorContext) -> str:
@@ -65,31 +73,10 @@ def check_ssh_version(ctx: DoctorContext) -> Finding:
     return ok("env.ssh", f"{text}: accepts ssh-rsa by default", version=list(version))
 
 
-def _broken_launcher(path: str, ctx: DoctorContext) -> str | None:
-    """Why the script at `path` cannot start (its #! interpreter is gone), or None.
-
-    Reading the first line costs nothing; running `aws --version` would start a
-    whole Python (about a second) just to learn the same.
-    """
-    try:
-        with open(path, "rb") as handle:
-            first = handle.readline(512).decode("utf-8", "replace").strip()
-    except OSError as exc:
-        return f"cannot read {path}: {exc.strerror or exc}"
-    if not first.startswith("#!"):
-        return None
-    parts = first[2:].split()
-    if not parts:
-        return f"{path} has an empty #! line"
-    interpreter = parts[0]
-    if interpreter.endswith("/env") and len(parts) > 1:
-        found = shutil.which(parts[1], path=ctx.env().get("PATH"))
-        return None if found else f"{path} runs `{parts[1]}`, which is not on PATH"
-    return None if os.path.exists(interpreter) else f"{path} runs {interpreter}, which is gone"
-
-
 def check_aws_cli(ctx: DoctorContext) -> Finding:
-    """The AWS CLI (the HTTPS credential helper needs it) is present and can start."""
+    """The AWS CLI (the HTTPS credential helper needs it): present, starts, which version."""
+    from onboard.doctor.awscli import inspect_aws_cli
+
     aws = _which(ctx, "aws")
     if aws is None:
         return Finding(
@@ -99,22 +86,24 @@ def check_aws_cli(ctx: DoctorContext) -> Finding:
             fix=Fix("Install the AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/"),
             causes=("no-aws-cli",),
         )
-    broken = _broken_launcher(aws, ctx)
-    if broken is not None:
+    cli = inspect_aws_cli(aws, ctx.env())
+    if cli.broken is not None:
         return Finding(
             "env.aws",
             "fail",
             "the AWS CLI is installed but cannot start",
-            (broken,),
-            Fix("Reinstall the AWS CLI"),
+            (cli.broken,),
+            Fix("Reinstall the AWS CLI: https://docs.aws.amazon.com/cli/latest/userguide/"),
             causes=("aws-cli-broken",),
+            data={"path": aws},
         )
+    name = f"AWS CLI {cli.version}" if cli.version else "AWS CLI (version unknown)"
     return Finding(
         "env.aws",
         "ok",
-        f"AWS CLI at {aws}",
+        f"{name} at {aws}",
         rules_out=("no-aws-cli", "aws-cli-broken"),
-        data={"path": aws},
+        data={"path": aws, "version": cli.version, "version_from": cli.source},
     )
 
 
@@ -122,14 +111,20 @@ def check_grc(ctx: DoctorContext) -> Finding:
     """git-remote-codecommit (for codecommit:// URLs) is installed."""
     path = _which(ctx, "git-remote-codecommit")
     if path is None:
-        return Finding(
+        # Optional: HTTPS and SSH do not need it, so its absence is not a warning.
+        return ok(
             "env.grc",
-            "warn",
-            "git-remote-codecommit is not installed (only needed for codecommit:// URLs)",
-            fix=Fix("pip install git-remote-codecommit", "pip install git-remote-codecommit"),
-            causes=("grc-not-installed",),
+            "git-remote-codecommit is not installed: only codecommit:// URLs need it "
+            "(pip install git-remote-codecommit)",
+            path=None,
         )
-    return ok("env.grc", f"git-remote-codecommit at {path}", path=path)
+    return Finding(
+        "env.grc",
+        "ok",
+        f"git-remote-codecommit at {path}",
+        rules_out=("grc-not-installed",),
+        data={"path": path},
+    )
 
 
 def check_git_ssh(ctx: DoctorContext) -> Finding:
@@ -161,9 +156,9 @@ def check_helpers(ctx: DoctorContext) -> Finding:
             "warn",
             "no credential helper for CodeCommit HTTPS URLs (fine if you use SSH)",
             fix=Fix(
-                "Configure the AWS CLI helper for CodeCommit only",
-                f"git config --global '{gitconfig.HELPER_KEY}' "
-                "'!aws codecommit credential-helper $@'",
+                "Configure the AWS CLI helper for CodeCommit only (or run onboard)",
+                _AWS_HELPER_SETUP,
+                action="configure-helper",
             ),
             causes=("helper-not-configured",),
         )
@@ -179,9 +174,7 @@ def check_helpers(ctx: DoctorContext) -> Finding:
             listing,
             Fix(
                 "Reset the helper list for CodeCommit, then add the AWS helper",
-                f"git config --global --replace-all '{gitconfig.HELPER_KEY}' '' && "
-                f"git config --global --add '{gitconfig.HELPER_KEY}' "
-                "'!aws codecommit credential-helper $@'",
+                _AWS_HELPER_SETUP,
                 action="configure-helper",
             ),
             causes=(cause,),

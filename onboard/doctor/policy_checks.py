@@ -45,7 +45,11 @@ def _engine_verdict(ctx: DoctorContext, user: str) -> Finding:
     ]
     target = GitTarget(_account(ctx), user, ctx.region, ctx.repo or "my-repo")
     report = check_git(identity, target, boundaries=boundaries)
-    details = tuple(f"{v.method}: {v.message}" for v in report.methods)
+    listing = ", ".join(f"{p.name} ({p.kind}{f' via {p.source}' * bool(p.source)})" for p in named)
+    details = (
+        f"effective policies: {listing or 'none'}",
+        *(f"{v.method}: {v.message}" for v in report.methods),
+    )
     broken = [v for v in report.methods if v.method in DAILY_METHODS and v.status != "works"]
     data = {
         "policies": [p.name for p in named],

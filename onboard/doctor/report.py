@@ -163,6 +163,12 @@ def to_markdown(run: DoctorRun, secrets: Sequence[str] = ()) -> str:
     problems = [f for f in ranked if f.status in ("fail", "warn")]
     if problems:
         lines += ["", "### What to fix", ""]
+    inventory = [f for f in ranked if f.status == "ok" and f.details]
+    if run.mode == "helpdesk" and inventory:
+        lines += ["", "### Account details", ""]
+        for finding in inventory:
+            lines.append(f"- `{finding.id}`: {_md_escape(finding.summary)}")
+            lines.extend(f"  - {_md_escape(detail)}" for detail in finding.details)
     for finding in problems:
         lines.append(f"#### {_ICONS[finding.status]} `{finding.id}`: {finding.summary}")
         lines.extend(f"- {detail}" for detail in finding.details)
@@ -180,7 +186,8 @@ def to_text(run: DoctorRun, secrets: Sequence[str] = ()) -> str:
     lines = [f"onboard doctor: {run.subject}"]
     for finding in run.findings:
         lines.append(f"  [{marks[finding.status]}] {finding.id}: {finding.summary}")
-        if finding.status in ("fail", "warn"):
+        # The helpdesk wants the inventory (keys, devices, policies) even when it is fine.
+        if finding.status in ("fail", "warn") or (run.mode == "helpdesk" and finding.details):
             lines.extend(f"         {detail}" for detail in finding.details)
             if finding.fix is not None:
                 lines.append(f"         fix: {finding.fix.summary}")

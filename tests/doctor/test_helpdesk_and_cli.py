@@ -58,8 +58,9 @@ def test_onboarded_user_actions() -> None:
         reset = helpdesk.reset_git_credentials(gateway, "new-hire", None)
         assert "reset-service-specific-credential" in reset.cli_command
         (result,) = helpdesk.apply([reset], gateway, lambda a: True)
-        assert result.secret and result.secret != old_password
-        assert result.secret not in repr(result)
+        assert result.secret and result.secret.password != old_password
+        assert result.secret.username == sandbox.git_username
+        assert result.secret.password not in repr(result)
 
         with pytest.raises(InvalidInput, match="not an MFA device of new-hire"):
             helpdesk.deactivate_mfa_device(gateway, "new-hire", "arn:aws:iam::1:mfa/x")
@@ -134,16 +135,76 @@ def test_doctor_cli_refuses_actions_without_user_or_confirmation(
         [
             "--sandbox",
             "--scenario",
-            "onboarded",
+            "stale-device",
             "doctor",
             "--user",
             "new-hire",
-            "--reset-git-credentials",
+            "--delete-stale-device",
             "--json",
         ]
     )
     assert code == 3
     assert "--yes" in capsys.readouterr().err
+
+
+def _recording_sandboxes(monkeypatch: pytest.MonkeyPatch) -> list[Sandbox]:
+    started: list[Sandbox] = []
+    original = Sandbox.start
+
+    def recording_start(scenario: str = "fresh", **kwargs: object) -> Sandbox:
+        sandbox = original(scenario, **kwargs)  # type: ignore[arg-type]
+        started.append(sandbox)
+        return sandbox
+
+    monkeypatch.setattr(Sandbox, "start", recording_start)
+    return started
+
+
+RESET = ["--sandbox", "--scenario", "onboarded", "doctor", "--user", "new-hire"]
+
+
+def test_reset_with_json_is_refused_before_anything_runs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = _recording_sandboxes(monkeypatch)
+    code = main([*RESET, "--reset-git-credentials", "--yes", "--json"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "--show-secret" in err and "Traceback" not in err
+    assert started == []  # refused before the account was touched
+    assert main([*RESET, "--show-secret"]) == 3
+    assert "--show-secret goes with --json" in capsys.readouterr().err
+
+
+def test_reset_with_json_and_show_secret_puts_it_in_the_action_only(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = _recording_sandboxes(monkeypatch)
+    main([*RESET, "--reset-git-credentials", "--yes", "--json", "--show-secret", "--only", "mfa."])
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    (action,) = document["actions"]
+    (sandbox,) = started
+    assert action["done"] is True
+    assert action["secret"]["username"] == sandbox.git_username
+    password = action["secret"]["password"]
+    assert password and password != sandbox.git_password
+    assert captured.out.count(password) == 1  # in the action's secret, nowhere else
+    assert "do not paste it" in captured.err and password not in captured.err
+
+
+def test_reset_without_json_shows_the_password_on_the_terminal_not_the_report(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = _recording_sandboxes(monkeypatch)
+    main([*RESET, "--reset-git-credentials", "--yes", "--markdown", "--only", "account."])
+    captured = capsys.readouterr()
+    (sandbox,) = started
+    line = next(x for x in captured.err.splitlines() if "shown once" in x)
+    password = line.rsplit("password ", 1)[1].strip()
+    assert password and password != sandbox.git_password
+    assert password not in captured.out
+    assert "reset-service-specific-credential" in captured.err
 
 
 def test_doctor_json_never_contains_the_secret_keys(

@@ -192,3 +192,74 @@ def test_expired_mfa_session_profile(home: Home) -> None:
     )
     valid = check_expiry(DoctorContext(settings))
     assert valid.status == "ok" and "expired-session-token" in valid.rules_out
+
+
+def _script(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    path.chmod(0o755)
+    return path
+
+
+def test_aws_cli_version_from_a_pip_install_without_starting_it(home: Home, tmp_path: Path) -> None:
+    # A pip (v1) layout: bin/aws runs bin/python, site-packages holds the dist-info.
+    prefix = tmp_path / "venv"
+    _script(prefix / "bin", "python3", "#!/bin/sh\nexit 1\n")  # would fail if it were started
+    _script(prefix / "bin", "aws", f"#!{prefix}/bin/python3\nimport awscli\n")
+    (prefix / "lib" / "python3.11" / "site-packages" / "awscli-1.46.3.dist-info").mkdir(
+        parents=True
+    )
+    finding = local_checks.check_aws_cli(_ctx(home, PATH=f"{prefix / 'bin'}:/usr/bin:/bin"))
+    assert finding.status == "ok"
+    assert finding.summary.startswith("AWS CLI 1.46.3 at ")
+    assert finding.data["version_from"] == "dist-info"
+
+
+def test_aws_cli_v2_version_from_its_install_directory(home: Home, tmp_path: Path) -> None:
+    # The v2 installer: /usr/local/bin/aws -> /usr/local/aws-cli/v2/current/bin/aws,
+    # current -> 2.15.30 (a self-contained binary: no #! line).
+    install = tmp_path / "aws-cli" / "v2" / "2.15.30"
+    _script(install / "bin", "aws", "not a script\n")
+    (tmp_path / "aws-cli" / "v2" / "current").symlink_to(install)
+    links = tmp_path / "bin"
+    links.mkdir()
+    (links / "aws").symlink_to(tmp_path / "aws-cli" / "v2" / "current" / "bin" / "aws")
+    finding = local_checks.check_aws_cli(_ctx(home, PATH=f"{links}:/usr/bin:/bin"))
+    assert finding.status == "ok"
+    assert finding.summary.startswith("AWS CLI 2.15.30 at ")
+    assert finding.data["version_from"] == "path"
+
+
+def test_aws_cli_version_by_running_it_when_the_install_does_not_say(
+    home: Home, tmp_path: Path
+) -> None:
+    # A wrapper (pyenv shim style): only running it tells; its own output is the source.
+    shim = tmp_path / "shims"
+    _script(shim, "aws", "#!/bin/sh\necho 'aws-cli/1.45.11 Python/3.11.7 Linux botocore/1.43'\n")
+    finding = local_checks.check_aws_cli(_ctx(home, PATH=f"{shim}:/usr/bin:/bin"))
+    assert finding.summary.startswith("AWS CLI 1.45.11 at ")
+    assert finding.data["version_from"] == "aws --version"
+    # A shim that cannot find the command (pyenv: aws: command not found) is broken.
+    _script(shim, "aws", "#!/bin/sh\necho 'pyenv: aws: command not found' >&2\nexit 127\n")
+    broken = local_checks.check_aws_cli(_ctx(home, PATH=f"{shim}:/usr/bin:/bin"))
+    assert broken.status == "fail" and broken.causes == ("aws-cli-broken",)
+    assert "command not found" in broken.details[0]
+
+
+def test_no_helper_fix_is_the_whole_codecommit_setup_and_works(home: Home) -> None:
+    finding = local_checks.check_helpers(_ctx(home))
+    assert finding.status == "warn" and finding.fix is not None and finding.fix.command
+    # Running the suggested command gives exactly the configuration the checks want.
+    subprocess.run(finding.fix.command, shell=True, env=home.env(), check=True)
+    assert local_checks.check_helpers(_ctx(home)).status == "ok"
+    assert local_checks.check_use_http_path(_ctx(home)).status == "ok"
+
+
+def test_nothing_configured_is_a_warning_with_the_way_forward(home: Home) -> None:
+    from onboard.doctor.live_checks import check_live
+
+    (finding,) = check_live(_ctx(home))
+    assert finding.id == "live.ls_remote"
+    assert finding.status == "warn"
+    assert finding.fix is not None and "onboard" in finding.fix.summary

@@ -117,6 +117,7 @@ def test_json_schema_is_stable_and_redacted() -> None:
         "causes",
         "rules_out",
         "data",
+        "seconds",  # added in schema 1 (new keys may be added; docs/doctor.md)
     }
     assert finding["category"] == "git"
     assert finding["fix"] == {
@@ -142,3 +143,11 @@ def test_text_report_and_exit_codes() -> None:
     assert "1 failed, 1 warnings, 1 passed, 1 skipped" in text
     assert SECRET_KEY not in text
     assert exit_code([Finding("a.b", "warn", "x"), Finding("a.c", "skipped", "y")]) == 0
+
+
+def test_helpdesk_reports_show_the_account_inventory_even_when_fine() -> None:
+    keys = Finding("account.ssh_keys", "ok", "1 SSH key(s), 1 active", ("APKAEXAMPLE Active",))
+    for mode, shown in (("helpdesk", True), ("self", False)):
+        run = DoctorRun((keys,), "user alice (helpdesk)", mode=mode)
+        assert ("APKAEXAMPLE Active" in to_text(run)) is shown
+        assert ("APKAEXAMPLE Active" in to_markdown(run)) is shown

@@ -106,3 +106,39 @@ def test_cli_resync_rejects_same_codes(capsys: pytest.CaptureFixture[str]) -> No
 def test_cli_lost(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--sandbox", "--scenario", "onboarded", "mfa", "lost"]) == 0
     assert "deactivate-mfa-device" in capsys.readouterr().out
+
+
+class _Terminal:
+    """stdin that says it is a terminal (the codes come from the patched `input`)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_cli_resync_asks_two_codes_and_resyncs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[Sandbox] = []
+    original = Sandbox.start
+
+    def recording_start(scenario: str = "fresh", **kwargs: object) -> Sandbox:
+        sandbox = original(scenario, **kwargs)  # type: ignore[arg-type]
+        started.append(sandbox)
+        return sandbox
+
+    answers: list[str] = []
+
+    def typed(prompt: str = "") -> str:
+        if not answers:  # the app shows these two codes, one after the other
+            first, second, _now = _codes(started[0])
+            answers.extend([second, first])
+        return answers.pop()
+
+    monkeypatch.setattr(Sandbox, "start", recording_start)
+    monkeypatch.setattr("sys.stdin", _Terminal())
+    monkeypatch.setattr("builtins.input", typed)
+    code = main(["--sandbox", "--scenario", "onboarded", "mfa", "resync"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "back in sync" in captured.out
+    assert "Wait for the next code" in captured.err

@@ -39,6 +39,8 @@ def test_helpdesk_sees_the_mfa_deny_that_breaks_git(breaks_git: Sandbox) -> None
     assert verdict.status == "fail"
     assert "mfa-policy-denies-git" in verdict.causes
     assert "DenyAllExceptListedIfNoMFA" in verdict.summary  # the deciding statement, by Sid
+    assert verdict.details[0].startswith("effective policies: ")
+    assert "ForceMFA (group-managed via developers)" in verdict.details[0]
     assert verdict.data["methods"]["grc"] == "works"
     assert verdict.data["methods"]["ssh"] == "denied"
     # helpdesk mode runs account checks only: nothing of the helpdesk's own laptop
@@ -218,8 +220,10 @@ def test_saved_mfa_session_profile_is_used_for_account_reads(onboarded: Sandbox)
     after = _run(DoctorContext(settings, repo="my-repo"))
     assert "MFA session profile default-mfa" in after["credentials.identity"].summary
     assert after["ssh.key_id"].status == "ok", after["ssh.key_id"]
-    # reading one's own attached policies is not granted even with MFA: the helpdesk can
-    assert "onboard doctor --user" in after["policy.verdict"].summary
+    # with MFA the user reads their own policies (the sandbox grants ReadOwnPermissions):
+    # the verdict comes from the policy engine over them, not from the simulator
+    assert after["policy.verdict"].status == "ok", after["policy.verdict"]
+    assert "ForceMFA" in after["policy.verdict"].data["policies"]
     assert after["ssh.known_hosts"].status == "ok"
     # an expired session is not used
     save_session_profile(onboarded.home, None, creds, "us-east-1", expires - timedelta(hours=2))
