@@ -99,13 +99,22 @@ def start_session(
     session_gateway = gateway.with_session(creds)
     if not save:
         return SessionResult(creds, session_gateway, None, None)
+    return save_session(session_gateway, settings, creds)
+
+
+def save_session(gateway: Gateway, settings: Settings, creds: SessionCredentials) -> SessionResult:
+    """Write the session as the `<profile>-mfa` profile (0600, with its expiry)."""
     region = settings.region or gateway.region
     saved = awsfiles.save_session_profile(
         settings.home, settings.profile, creds, region, creds.expiration
     )
-    return SessionResult(
-        creds, session_gateway, saved, awsfiles.session_profile_name(settings.profile)
-    )
+    return SessionResult(creds, gateway, saved, awsfiles.session_profile_name(settings.profile))
+
+
+def expiry_utc(expiration: datetime) -> str:
+    """'2026-11-28 23:12 UTC' (a naive time is taken as UTC, as STS means it)."""
+    expires = expiration if expiration.tzinfo else expiration.replace(tzinfo=UTC)
+    return f"{expires.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def describe_expiry(expiration: datetime, now: float) -> str:
@@ -119,10 +128,23 @@ def describe_expiry(expiration: datetime, now: float) -> str:
 # -- step 4: SSH key -------------------------------------------------------------------
 
 
+def expand_user_path(text: str, home: Home) -> Path:
+    """A path the user typed; `~` means the walkthrough's home (the sandbox's, in a sandbox)."""
+    text = text.strip()
+    if text == "~":
+        return home.root
+    if text.startswith(("~/", "~\\")):
+        return home.root / text[2:]
+    return Path(text)
+
+
 def read_public_key(path: Path) -> sshkeys.KeyInfo:
-    """A key file the user named: must be a usable RSA *public* key with its private half."""
+    """A key file the user named: must be a usable RSA *public* key with its private half.
+
+    Expand `~` first with `expand_user_path` (this reads the path as given).
+    """
     try:
-        text = path.expanduser().read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise InvalidInput(
             f"cannot read {path}", exc.strerror or str(exc), "check the path"

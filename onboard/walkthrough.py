@@ -79,6 +79,8 @@ class Facts:
     """The `User` (SSH key ID) of the CodeCommit block in the ssh config."""
     https_helper_configured: bool = False
     """git has a credential helper scoped to the CodeCommit HTTPS URL."""
+    https_method: GitMethod | None = None
+    """Which HTTPS method that helper is: the AWS CLI's, or a password store (Git credentials)."""
 
 
 def done_steps(facts: Facts) -> frozenset[StepId]:
@@ -111,7 +113,7 @@ def first_pending(facts: Facts) -> StepId:
 def configured_method(facts: Facts) -> GitMethod | None:
     """The git method an earlier run configured, judged from disk (HTTPS helper first)."""
     if facts.https_helper_configured:
-        return "https-helper"
+        return facts.https_method or "https-helper"
     if facts.ssh_key_id is not None:
         return "ssh"
     return None
@@ -140,9 +142,42 @@ _CODECOMMIT_HELPER_SECTION = re.compile(
 )
 
 
+_SECTION = re.compile(r"^\s*\[")
+_HELPER_LINE = re.compile(r"^\s*helper\s*=\s*(.*?)\s*$", re.IGNORECASE)
+
+
+def configured_https_method(home: Home) -> GitMethod | None:
+    """The HTTPS method the global git config sets up for CodeCommit URLs, if any.
+
+    The AWS CLI helper (`aws codecommit credential-helper`) is https-helper;
+    any other helper there (store, osxkeychain, manager...) keeps HTTPS Git
+    credentials. A section whose helpers are all reset counts as https-helper
+    (an earlier run's section, whatever git will do with it).
+    """
+    lines = read_text(home.gitconfig).splitlines()
+    found = False
+    helpers: list[str] = []
+    inside = False
+    for line in lines:
+        if _SECTION.match(line):
+            inside = bool(_CODECOMMIT_HELPER_SECTION.match(line))
+            found = found or inside
+            continue
+        helper = _HELPER_LINE.match(line)
+        if inside and helper:
+            helpers.append(helper.group(1))
+    if not found:
+        return None
+    if any("codecommit credential-helper" in helper for helper in helpers):
+        return "https-helper"
+    if any(helper.strip('"') for helper in helpers):
+        return "https-git-credentials"
+    return "https-helper"
+
+
 def https_helper_configured(home: Home) -> bool:
     """Whether the global git config has a credential section for CodeCommit's HTTPS URL."""
-    return bool(_CODECOMMIT_HELPER_SECTION.search(read_text(home.gitconfig)))
+    return configured_https_method(home) is not None
 
 
 class IdentityGateway(Protocol):
@@ -160,11 +195,13 @@ def gather_facts(gateway: IdentityGateway, settings: Settings) -> tuple[CallerId
     if identity.user_name and identity.principal_type == "user":
         serials = tuple(device.serial for device in gateway.list_mfa_devices(identity.user_name))
     home = settings.home
+    https_method = configured_https_method(home)
     facts = Facts(
         identity_ok=True,
         mfa_serials=serials,
         ssh_key_id=ssh_config_key_id(home),
-        https_helper_configured=https_helper_configured(home),
+        https_helper_configured=https_method is not None,
+        https_method=https_method,
     )
     return identity, facts
 

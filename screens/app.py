@@ -118,16 +118,18 @@ class OnboardApp(App[int]):
 
     async def action_quit(self) -> None:
         """Quit; mid-enrollment, first say what would be left behind."""
-        warning = getattr(self.screen, "leave_warning", lambda: "")()
-        if not warning:
-            self.exit(0)
+        warning = self.state.quit_warning()
+        if not warning or getattr(self.screen, "quit_question", False):
+            self.exit(0)  # nothing half done, or ctrl+c pressed again at the question
             return
 
         def answered(leave: bool | None) -> None:
             if leave:
                 self.exit(0)
 
-        self.push_screen(ConfirmModal("Quit now?", warning, yes="Quit", no="Stay"), answered)
+        question = ConfirmModal("Quit now?", warning, yes="Quit", no="Stay")
+        question.quit_question = True
+        self.push_screen(question, answered)
 
     def _push_tool(self, module_name: str, class_name: str, command: str) -> None:
         try:

@@ -25,6 +25,23 @@ from screens.step import StepScreen
 
 METHOD_ORDER: tuple[GitMethod, ...] = ("https-helper", "https-git-credentials", "ssh", "grc")
 
+METHOD_NOTES: dict[GitMethod, str] = {
+    "https-helper": "git asks the AWS CLI to sign each request; nothing is stored.",
+    "https-git-credentials": "a user name and password from IAM, kept by git's credential "
+    "store (shown once).",
+    "ssh": "your key from step 4; no AWS call when git runs.",
+    "grc": "codecommit:// URLs that use an AWS profile (the saved MFA session works).",
+}
+
+# Radio labels short enough to keep "recommended" visible at 80x24; the long
+# title of the chosen method is shown under the list.
+SHORT_TITLES: dict[GitMethod, str] = {
+    "https-helper": "AWS CLI helper (HTTPS)",
+    "https-git-credentials": "Git credentials (HTTPS)",
+    "ssh": "SSH key",
+    "grc": "git-remote-codecommit",
+}
+
 
 @dataclass(frozen=True)
 class GitPrep:
@@ -61,7 +78,8 @@ class GitScreen(StepScreen):
         yield Static("", id="git-info", classes="panel", markup=False)
         with RadioSet(id="method"):
             for method in METHOD_ORDER:
-                yield RadioButton(GIT_METHOD_TITLES[method], id=f"m-{method}")
+                yield RadioButton(SHORT_TITLES[method], id=f"m-{method}")
+        yield Static("", id="method-about", classes="hint", markup=False)
         with Horizontal(classes="field-row"):
             yield Label("Repository", classes="field-label")
             yield Select[str]([], id="repo", prompt="pick a repository", allow_blank=True)
@@ -94,6 +112,19 @@ class GitScreen(StepScreen):
 
     # -- choosing ----------------------------------------------------------------
 
+    @on(RadioSet.Changed, "#method")
+    def method_changed(self) -> None:
+        method = self.chosen_method()
+        about = self.query_one("#method-about", Static)
+        text = f"{GIT_METHOD_TITLES[method]}: {METHOD_NOTES[method]}" if method else ""
+        if method == "grc" and self.state.session_profile is None:
+            # Its codecommit:// URL names a profile; only a saved session carries MFA.
+            text += (
+                "\nIt signs with the profile in its URL: to use the MFA session, save it "
+                "as a profile in step 3 first (escape twice), or it uses your access key."
+            )
+        about.update(text)
+
     def chosen_method(self) -> GitMethod | None:
         pressed = self.query_one("#method", RadioSet).pressed_button
         if pressed is None or pressed.id is None:
@@ -117,6 +148,12 @@ class GitScreen(StepScreen):
             return
         if method == "ssh" and not self.state.ssh_key_id:
             self.set_status("SSH needs the key from step 4 (escape to go back).", "error")
+            return
+        if self.setup is not None and (self.setup.method, self.state.repo) == (method, repo):
+            # Again with the same choice: nothing to redo (Git credentials would
+            # otherwise be created a second time; IAM allows two per user).
+            self.set_status(f"✓ Already set up for {GIT_METHOD_TITLES[method]}.", "ok")
+            self.query_one("#continue", Button).focus()
             return
         gateway = self.state.mfa_gateway or self.state.gateway
         settings, region, user = self.state.settings, self.state.region, self.state.user_name
@@ -157,27 +194,39 @@ class GitScreen(StepScreen):
         )
         if not self.state.ssh_key_id and recommended == "ssh":
             recommended = "https-helper" if prep.tools.aws_cli else "https-git-credentials"
+        if self.state.ssh_key_id and verdict.outcome("ssh").works is not False:
+            recommended = "ssh"  # the user set up a key in step 4: that is their choice
         for method in METHOD_ORDER:
             outcome = verdict.outcome(method)
             mark = {True: "✓", False: "✗", None: "?"}[outcome.works]
-            extra = " (recommended)" if method == recommended else ""
+            extra = " · recommended" if method == recommended else ""
             if method == "ssh" and not self.state.ssh_key_id:
-                extra += " (no key from step 4)"
+                extra += " · no key yet"
             if method == "https-helper" and not prep.tools.aws_cli:
-                extra += " (aws CLI not found)"
+                extra += " · no aws CLI"
             if method == "grc" and not prep.tools.grc:
-                extra += " (not installed)"
+                extra += " · not found"
             button = self.query_one(f"#m-{method}", RadioButton)
-            button.label = f"{mark} {GIT_METHOD_TITLES[method]}{extra}"
+            button.label = f"{mark} {SHORT_TITLES[method]}{extra}"
             if method == recommended:
                 button.value = True
-        lines = [f"Policy verdict {verdict.note}:"]
-        for method in METHOD_ORDER:
-            outcome = verdict.outcome(method)
-            if outcome.works is False:
-                lines.append(f"  ✗ {method}: {outcome.message}")
+        denied = [m for m in METHOD_ORDER if verdict.outcome(m).works is False]
+        allowed = [m for m in METHOD_ORDER if verdict.outcome(m).works is True]
         if verdict.source == "unknown":
             lines = [verdict.note]
+        elif not denied and len(allowed) == len(METHOD_ORDER):
+            lines = [f"Policy verdict ({verdict.note}): all four methods are allowed."]
+        else:
+            lines = [f"Policy verdict ({verdict.note}):"]
+            # Methods denied for the same reason share one line (often the same statement).
+            reasons: dict[str, list[GitMethod]] = {}
+            for m in denied:
+                reasons.setdefault(verdict.outcome(m).message, []).append(m)
+            for message, methods in reasons.items():
+                names = ", ".join(SHORT_TITLES[m] for m in methods)
+                lines.append(f"  ✗ {names}: {message}")
+            if allowed:
+                lines.append(f"  ✓ {', '.join(SHORT_TITLES[m] for m in allowed)}: allowed")
         if prep.caching:
             lines.append(
                 f"git would ask {', '.join(prep.caching)} before the AWS helper and replay "

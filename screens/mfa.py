@@ -43,7 +43,7 @@ class MfaScreen(StepScreen):
         # Priority: the code inputs would otherwise swallow these keys.
         Binding("ctrl+s", "reveal", "Show secret", priority=True),
         Binding("ctrl+y", "copy", "Copy secret", priority=True),
-        Binding("r", "inspect", "Check again", show=False),
+        Binding("r", "inspect", "Check again"),
     ]
 
     def __init__(self) -> None:
@@ -73,6 +73,9 @@ class MfaScreen(StepScreen):
 
     def on_mount(self) -> None:
         self.refresh_checklist()
+        if self.state.enrollment is not None:
+            self.show_enrollment(*self.state.enrollment)  # back to a device made earlier
+            return
         self.action_inspect()
 
     def on_resize(self, event: Resize) -> None:
@@ -80,9 +83,20 @@ class MfaScreen(StepScreen):
 
     # -- state ---------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The secret keys exist only while there is a secret (enrollment in progress)."""
+        if action in ("reveal", "copy"):
+            return self.seed is not None
+        if action == "primary":  # enter: only while there is a button for it
+            return any(not b.has_class("hidden") for b in self.query(".buttons Button"))
+        if action == "inspect":  # check again: not while a device is being enrolled
+            return self.serial is None
+        return True
+
     def show_buttons(self, *visible: str) -> None:
         for name in ("create", "enable", "continue"):
             self.query_one(f"#{name}", Button).set_class(name not in visible, "hidden")
+        self.refresh_bindings()
         if visible:
             self.query_one(f"#{visible[0]}", Button).focus()
 
@@ -92,13 +106,14 @@ class MfaScreen(StepScreen):
         panel.set_classes(f"panel {kind}".strip())
 
     def leave_warning(self) -> str:
-        """What leaving now leaves behind (empty when nothing is half done)."""
+        """What leaving this step now means (empty when nothing is half done)."""
         if self.serial is None or self.enabled:
             return ""
         return (
-            f"The MFA device {self.serial} was created but is not enabled. If you "
-            "leave now it stays in the account unassigned, its secret is lost, and "
-            "its name stays taken: next time the helpdesk has to delete it first."
+            f"The MFA device {self.serial} was created but is not enabled yet. Going "
+            "back keeps it while onboard runs: come back to step 2 to finish. If you "
+            "quit before enabling it, it stays in the account unassigned, its secret is "
+            "lost, and its name stays taken: the helpdesk has to delete it first."
         )
 
     # -- actions -------------------------------------------------------------
@@ -147,7 +162,10 @@ class MfaScreen(StepScreen):
         if not diagnosis.ok:
             problem.update(diagnosis.message)
             self.set_status("✗ The codes were not sent to AWS: fix them first.", "error")
-            (second if diagnosis.problem == "same-code" else first).focus()
+            at_fault = second if diagnosis.problem == "same-code" else first
+            if diagnosis.problem == "format" and mfa.validate_code(first.code) is None:
+                at_fault = second
+            at_fault.focus()
             return
         problem.update("")
         user = self.state.user_name
@@ -163,7 +181,13 @@ class MfaScreen(StepScreen):
         self.action_continue()
 
     @on(CodeInput.Submitted, "#code1")
-    def first_submitted(self) -> None:
+    def first_submitted(self, event: CodeInput.Submitted) -> None:
+        problem = mfa.validate_code(event.value)
+        if problem is not None:
+            # Say it now, where the user is typing, not after the second code.
+            self.query_one("#code-problem", Static).update(f"The first code: {problem}")
+            return
+        self.query_one("#code-problem", Static).update("")
         self.query_one("#code2", CodeInput).focus()
 
     @on(CodeInput.Submitted, "#code2")
@@ -177,6 +201,9 @@ class MfaScreen(StepScreen):
         secret = self.query_one("#secret", Static)
         secret.update(f"Secret key: {group_secret(self.seed)}\n(time-based, 6 digits, 30 s)")
         secret.set_class(not self.revealed, "hidden")
+        if self.revealed:
+            # In a small terminal the form is taller than the screen: bring it into view.
+            self.call_after_refresh(secret.scroll_visible, animate=False)
 
     def action_copy(self) -> None:
         if self.seed is None:
@@ -245,6 +272,7 @@ class MfaScreen(StepScreen):
     def show_enrollment(self, serial: str, seed: str) -> None:
         self.serial = serial
         self.seed = seed
+        self.state.enrollment = (serial, seed)  # memory only, for coming back to this step
         self.state.record(Change("account", f"created the virtual MFA device {serial}"))
         identity = self.state.identity
         label = f"{self.state.user_name}@{identity.account}" if identity else self.state.user_name
@@ -256,6 +284,7 @@ class MfaScreen(StepScreen):
         )
         self.set_status("Waiting for two codes.")
         self.show_buttons("enable")
+        self.refresh_bindings()
         self.query_one("#code1", CodeInput).focus()
 
     def enabled_ok(self) -> None:
@@ -263,6 +292,8 @@ class MfaScreen(StepScreen):
         self.state.mfa_serial = self.serial
         self.state.record(Change("account", f"enabled MFA device {self.serial} for you"))
         self.seed = None  # the phone has it now; drop our copy
+        self.state.enrollment = None
+        self.refresh_bindings()
         self.query_one("#enroll").add_class("hidden")
         self.query_one("#secret", Static).update("")
         self.info(f"MFA is on. Device: {self.serial}", "panel-ok")

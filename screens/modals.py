@@ -62,6 +62,8 @@ class ConfirmModal(ModalScreen[bool]):
         super().__init__(classes="dialog-screen")
         self.question = question
         self.detail = detail
+        self.quit_question = False
+        """True for the app's "Quit now?": a second ctrl+c there quits."""
         self.yes = yes
         self.no = no
 
@@ -73,6 +75,10 @@ class ConfirmModal(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button(self.yes, id="yes", variant="warning")
                 yield Button(self.no, id="no", variant="primary")
+
+    def on_mount(self) -> None:
+        # Enter on a reflex must not do the risky thing: the safe answer has focus.
+        self.query_one("#no", Button).focus()
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:

@@ -7,14 +7,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Label, Static
 
 from onboard import mfa
 from onboard.aws.errors import AccessDenied, InvalidAuthenticationCode
 from onboard.awsfiles import session_profile_name
 from onboard.errors import OnboardError
-from onboard.steps import SessionResult, describe_expiry, start_session
+from onboard.steps import (
+    SessionResult,
+    describe_expiry,
+    expiry_utc,
+    save_session,
+    start_session,
+)
 from onboard.verify import SessionNeed, session_need
 from onboard.walkthrough import Change
 from screens.step import StepScreen
@@ -39,6 +45,12 @@ class SessionScreen(StepScreen):
         Binding("ctrl+s", "skip", "Skip"),
     ]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Skipping only makes sense while there is no session."""
+        if action == "skip":
+            return self.state.session is None
+        return True
+
     def compose_body(self) -> ComposeResult:
         settings = self.state.settings
         yield Static(
@@ -48,23 +60,29 @@ class SessionScreen(StepScreen):
             classes="panel",
             markup=False,
         )
-        yield Label("MFA code")
-        yield CodeInput(mfa.validate_code, id="code")
-        yield Static("", id="code-problem", classes="field-error", markup=False)
-        yield Checkbox(
-            f"Save as profile “{session_profile_name(settings.profile)}” "
-            f"in {self.state.show(settings.home.aws_credentials)}",
-            id="save",
-        )
+        with Vertical(id="session-form"):
+            yield Label("MFA code")
+            yield CodeInput(mfa.validate_code, id="code")
+            yield Static("", id="code-problem", classes="field-error", markup=False)
+            yield Checkbox(
+                f"Save it as profile “{session_profile_name(settings.profile)}”", id="save"
+            )
+            yield Static(
+                f"for the AWS CLI and git-remote-codecommit, in "
+                f"{self.state.show(settings.home.aws_credentials)} (0600) until it expires",
+                classes="hint",
+                markup=False,
+            )
         with Horizontal(classes="buttons"):
             yield Button("Get session", id="get", variant="primary")
             yield Button("Continue", id="continue", variant="primary", classes="hidden")
+            yield Button("Save as profile", id="save-now", classes="hidden")
             yield Button("Skip", id="skip")
 
     def on_mount(self) -> None:
         self.refresh_checklist()
         if self.state.session is not None:
-            self.show_session(self.state.session, None)
+            self.show_session(self.state.session, self.state.session_profile)
         elif self.state.mfa_serial is None:
             self.set_status("No MFA device yet: go back to step 2 (escape).", "error")
         else:
@@ -106,6 +124,19 @@ class SessionScreen(StepScreen):
             busy="Getting an MFA session from AWS STS…",
         )
 
+    @on(Button.Pressed, "#save-now")
+    def save_now(self) -> None:
+        """Save a session got without ticking the box (e.g. for git-remote-codecommit)."""
+        creds, gateway = self.state.session, self.state.mfa_gateway
+        if creds is None or gateway is None or self.state.session_profile is not None:
+            return
+        settings = self.state.settings
+        self.run_task(
+            "save",
+            lambda: save_session(gateway, settings, creds),
+            busy="Saving the session as a profile…",
+        )
+
     @on(Button.Pressed, "#continue")
     def continue_pressed(self) -> None:
         self.action_continue()
@@ -130,7 +161,9 @@ class SessionScreen(StepScreen):
                 Change(
                     "machine",
                     f"saved the MFA session as profile “{result.profile}” in "
-                    f"{self.state.show(result.saved.path)}",
+                    f"{self.state.show(result.saved.path)} (expires "
+                    f"{expiry_utc(result.credentials.expiration)}; its region in "
+                    f"{self.state.show(self.state.settings.home.aws_config)})",
                 )
             )
         self.show_session(result.credentials, result.profile)
@@ -139,11 +172,18 @@ class SessionScreen(StepScreen):
         expiry = describe_expiry(creds.expiration, self.onboard_app.clock())
         text = f"MFA session ready, valid {expiry}."
         if profile:
-            text += f"\nThe AWS CLI can use it: aws --profile {profile} ..."
+            where = self.state.show(self.state.settings.home.aws_credentials)
+            text += f"\nSaved as profile “{profile}” in {where}: aws --profile {profile} ..."
+        else:
+            text += "\nKept in memory for this run only (not saved)."
         info = self.query_one("#session-info", Static)
         info.update(text)
         info.set_classes("panel panel-ok")
         self.query_one("#get", Button).add_class("hidden")
+        self.query_one("#skip", Button).add_class("hidden")
+        self.query_one("#save-now", Button).set_class(profile is not None, "hidden")
+        self.query_one("#session-form").add_class("hidden")
+        self.refresh_bindings()
         continue_button = self.query_one("#continue", Button)
         continue_button.remove_class("hidden")
         continue_button.focus()

@@ -15,7 +15,14 @@ from textual.widgets.option_list import Option
 from onboard import sshkeys
 from onboard.aws.errors import AccessDenied, LimitExceeded
 from onboard.errors import InvalidInput, OnboardError
-from onboard.steps import KeyUpload, oldest_key, read_public_key, remove_key, upload_key
+from onboard.steps import (
+    KeyUpload,
+    expand_user_path,
+    oldest_key,
+    read_public_key,
+    remove_key,
+    upload_key,
+)
 from onboard.walkthrough import Change
 from screens.modals import ConfirmModal
 from screens.step import StepScreen
@@ -59,14 +66,12 @@ class SshKeyScreen(StepScreen):
                 yield Input(placeholder="path of a public key file", id="path")
             with Horizontal(classes="field-row"):
                 yield Label("Passphrase", classes="field-label")
-                yield Input(
-                    placeholder="optional, for a generated key", password=True, id="passphrase"
-                )
+                yield Input(placeholder="optional, for a new key", password=True, id="passphrase")
             yield Static("", id="key-problem", classes="field-error", markup=False)
             with Horizontal(classes="buttons"):
-                yield Button("Upload selected", id="upload", variant="primary")
-                yield Button("Generate codecommit_rsa", id="generate")
-                yield Button("Skip (use HTTPS)", id="skip")
+                yield Button("Upload", id="upload", variant="primary")
+                yield Button("Generate key", id="generate")
+                yield Button("Skip (HTTPS)", id="skip")
         with Horizontal(classes="buttons"):
             yield Button("Continue", id="continue", variant="primary", classes="hidden")
             yield Button("Use another key", id="another", classes="hidden")
@@ -80,6 +85,12 @@ class SshKeyScreen(StepScreen):
         if self.state.ssh_key_id:
             self.show_uploaded(self.state.ssh_key_id, reused=True, edit_changed=False)
         self.run_task("scan", lambda: sshkeys.find_keys(home), busy="Looking at your SSH keys…")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Generate and skip belong to choosing a key, not to a key already set up."""
+        if action in ("generate", "skip"):
+            return not any(pick.has_class("hidden") for pick in self.query("#pick"))
+        return True
 
     # -- actions -------------------------------------------------------------
 
@@ -98,7 +109,8 @@ class SshKeyScreen(StepScreen):
         if not path_text and chosen is None:
             self.problem("Pick a key from the list, type the path of a .pub file, or press g.")
             return
-        self.upload(chosen, Path(path_text) if path_text else None)
+        home = self.state.settings.home
+        self.upload(chosen, expand_user_path(path_text, home) if path_text else None)
 
     @on(OptionList.OptionSelected, "#keys")
     def option_selected(self) -> None:
@@ -120,7 +132,7 @@ class SshKeyScreen(StepScreen):
         self.run_task("upload", work, busy="Uploading the public key to IAM…")
 
     def action_generate(self) -> None:
-        if self.state.best_gateway is None:
+        if self.state.best_gateway is None or self.query_one("#pick").has_class("hidden"):
             return
         home = self.state.settings.home
         passphrase = self.query_one("#passphrase", Input).value
@@ -133,6 +145,7 @@ class SshKeyScreen(StepScreen):
             busy="Generating an RSA 4096 key with ssh-keygen…",
         )
 
+    @on(Input.Submitted, "#passphrase")
     @on(Button.Pressed, "#generate")
     def generate_pressed(self) -> None:
         self.action_generate()
@@ -227,6 +240,7 @@ class SshKeyScreen(StepScreen):
         self.mark_done()
         self.set_status("✓ SSH key ready.", "ok")
         self.query_one("#pick").add_class("hidden")
+        self.refresh_bindings()
         self.query_one("#another", Button).remove_class("hidden")
         continue_button = self.query_one("#continue", Button)
         continue_button.remove_class("hidden")
@@ -236,6 +250,7 @@ class SshKeyScreen(StepScreen):
     def another_key(self) -> None:
         """Show the key choices again (e.g. to switch to another key)."""
         self.query_one("#pick").remove_class("hidden")
+        self.refresh_bindings()
         self.query_one("#another", Button).add_class("hidden")
         self.query_one("#continue", Button).add_class("hidden")
         home = self.state.settings.home

@@ -39,6 +39,8 @@ class RunState:
     clone_url: str | None = None
     facts: Facts | None = None
     """What was already done when this run started."""
+    enrollment: tuple[str, str] | None = field(default=None, repr=False)
+    """(serial, seed) of a device created but not enabled yet: step 2 resumes it."""
     done: set[StepId] = field(default_factory=set)
     failed: set[StepId] = field(default_factory=set)
     changes: list[Change] = field(default_factory=list)
@@ -65,3 +67,13 @@ class RunState:
         """Remember a change for the summary (once)."""
         if change not in self.changes:
             self.changes.append(change)
+
+    def quit_warning(self) -> str:
+        """What quitting now would leave behind (empty when nothing is half done)."""
+        if self.enrollment is None:
+            return ""
+        return (
+            f"The MFA device {self.enrollment[0]} was created but is not enabled. If you "
+            "quit now it stays in the account unassigned, its secret is lost, and its "
+            "name stays taken: next time the helpdesk has to delete it first."
+        )

@@ -16,6 +16,15 @@ from onboard.walkthrough import GIT_METHOD_TITLES, configured_method
 from screens.step import StepScreen
 
 
+def short_refs(output: str) -> str:
+    """`ls-remote` lines as `refs/heads/main  b6b3efa`: readable in a narrow panel."""
+    lines = []
+    for line in output.splitlines():
+        sha, _, ref = line.partition("\t")
+        lines.append(f"  {ref}  {sha[:7]}" if ref else line)
+    return "\n".join(lines)
+
+
 class VerifyScreen(StepScreen):
     """Judges the chosen method with the policy engine, then tries it for real."""
 
@@ -106,9 +115,15 @@ class VerifyScreen(StepScreen):
         lines = [f"Policy: {GIT_METHOD_TITLES[method]}: {mark}"]
         if verdict.source == "unknown":
             lines.append(verdict.note)
+            if self.state.mfa_gateway is None:
+                # A re-run skips step 3; with a session the user can read them after all.
+                lines.append(
+                    "Or read them yourself with an MFA session: ctrl+p, “Step 3: MFA "
+                    "session”, then come back here."
+                )
         else:
             lines.append(f"  ({verdict.note})")
-            if outcome.message:
+            if outcome.message and outcome.works is not True:
                 lines.append(f"  {outcome.message}")
             if outcome.deciding:
                 lines.append(f"  Deciding: {outcome.deciding}")
@@ -120,14 +135,22 @@ class VerifyScreen(StepScreen):
     def show_live(self, check: LiveCheck) -> None:
         panel = self.query_one("#live", Static)
         if check.ok:
-            panel.update(f"✓ git ls-remote {check.url} works:\n{check.output}")
+            panel.update(f"✓ git ls-remote {check.url} works:\n{short_refs(check.output)}")
             panel.set_classes("panel panel-ok")
             self.mark_done()
             self.set_status("✓ git works with CodeCommit.", "ok")
             self.query_one("#continue", Button).focus()
             return
+        hint = ""
+        if self.state.git_method == "grc" and self.state.session_profile is None:
+            # The engine judged grc with the MFA session; this URL names no saved one.
+            hint = (
+                "git-remote-codecommit signed with your access key, without MFA: save "
+                "the MFA session as a profile (ctrl+p, “Step 3: MFA session”, Save as "
+                "profile), then configure git again in step 5.\n"
+            )
         panel.update(
-            f"✗ git ls-remote {check.url} failed:\n{check.output}\n"
+            f"✗ git ls-remote {check.url} failed:\n{check.output}\n{hint}"
             "Next: press ctrl+d for the doctor, which explains this output and checks "
             "your setup; or go back (escape) and choose another method."
         )

@@ -71,10 +71,15 @@ class QrPanel(Widget):
     def too_small_message(self) -> str:
         terminal = self.app.size
         needed = self.needed
+        short = []
+        if terminal.width < needed.width:
+            short.append(f"{needed.width} columns")
+        if terminal.height < needed.height:
+            short.append(f"{needed.height} rows")
         return (
-            f"The terminal is {terminal.width}x{terminal.height}; the QR code needs at "
-            f"least {needed.width}x{needed.height}. Enlarge the window, or press "
-            f"{self.reveal_key} to show the secret and type it into your app."
+            f"The QR code needs at least {' and '.join(short)}; this terminal is "
+            f"{terminal.width}x{terminal.height}. Enlarge the window, or press "
+            f"{self.reveal_key} for the secret to type into your app."
         )
 
     def render(self) -> Text:

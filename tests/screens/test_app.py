@@ -107,6 +107,35 @@ async def test_quit_mid_enrollment_asks_first(start_sandbox: StartSandbox) -> No
     assert app.return_code == 0
 
 
+async def test_quit_from_another_step_still_warns_about_the_half_enrolled_device(
+    start_sandbox: StartSandbox,
+) -> None:
+    app = make_app(start_sandbox("fresh"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await to_mfa(app, pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.click("#yes")  # back to step 1; the device is kept for this run
+        await settle(pilot)
+        assert app.screen.id == "step-identity"
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        assert "name stays taken" in app.screen.detail
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.id == "step-identity"
+        assert app.is_running
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.return_code is None
+        await pilot.press("ctrl+c")  # pressed again at the question: quit, as terminals do
+        await pilot.pause()
+        assert app.return_code == 0
+
+
 async def test_ctrl_c_quits_cleanly_when_nothing_is_half_done(
     start_sandbox: StartSandbox,
 ) -> None:

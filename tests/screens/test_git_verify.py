@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from textual.widgets import RadioButton, Static
 
+from onboard.aws.gateway import Gateway
 from onboard.gitconfig import configure_credential_helper
 from onboard.walkthrough import https_helper_configured
 from screens.app import OnboardApp
@@ -21,7 +24,13 @@ from .flow import enroll, session
 
 
 def text_of(app: OnboardApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+    """A Static's text; rich renderables (the summary's grid) are printed wide, unwrapped."""
+    content = app.screen.query_one(selector, Static).content
+    if isinstance(content, str):
+        return content
+    console = Console(width=300, record=True, file=io.StringIO())
+    console.print(content)
+    return console.export_text()
 
 
 async def through_git(app: OnboardApp, pilot, sandbox, method: str) -> None:  # type: ignore[no-untyped-def]
@@ -41,6 +50,9 @@ async def through_git(app: OnboardApp, pilot, sandbox, method: str) -> None:  # 
         await pilot.press("ctrl+s")
     await settle(pilot)
     assert isinstance(app.screen, GitScreen)
+    if method == "ssh":  # a key set up in step 4 makes SSH the recommendation
+        ssh = app.screen.query_one("#m-ssh", RadioButton)
+        assert ssh.value and "recommended" in str(ssh.label)
     app.screen.query_one(f"#m-{method}", RadioButton).value = True
     await pilot.press("ctrl+s")
     await settle(pilot)
@@ -78,8 +90,12 @@ async def test_whole_walkthrough_then_clone_commit_push(
         summary = text_of(app, "#summary")
         assert "created the virtual MFA device arn:aws:iam::123456789012:mfa/new-hire" in summary
         assert "credential helper" in summary
+        assert "  • created the virtual MFA device" in summary  # a bullet per change
         clone = text_of(app, "#clone")
         assert "git clone https://git-codecommit.us-east-1.amazonaws.com/v1/repos/my-repo" in clone
+        # In a sandbox, say where the command works and that Finish removes it.
+        assert "Sandbox: this works in the sandbox home" in clone
+        assert "onboard doctor --user new-hire" in text_of(app, "#help")
         assert set(app.state.done) >= {"identity", "mfa", "session", "git", "verify", "done"}
         await pilot.press("enter")
         await pilot.pause()
@@ -147,6 +163,10 @@ async def test_rerun_resumes_after_what_is_done(start_sandbox: StartSandbox) -> 
         assert app.screen.id == "step-verify"
         assert app.state.git_method == "https-helper"
         assert "✓ git ls-remote https://git-codecommit" in text_of(app, "#live")
+        # Without this run's MFA session the policy is unreadable: say how to get one.
+        policy = text_of(app, "#policy")
+        assert "onboard doctor --user new-hire" in policy
+        assert "Step 3: MFA session" in policy
 
 
 @pytest.mark.e2e
@@ -218,3 +238,81 @@ async def test_the_whole_walkthrough_works_at_80x24(start_sandbox: StartSandbox)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DoneScreen)
+
+
+@pytest.mark.e2e
+async def test_git_choices_fit_80x24_and_a_repeat_does_not_create_more_credentials(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        serial = await enroll(app, pilot)
+        await session(app, pilot, sandbox, serial)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # no SSH key
+        await settle(pilot)
+        assert isinstance(app.screen, GitScreen)
+        # Every label, "recommended" included, fits the width left at 80x24.
+        for button in app.screen.query(RadioButton):
+            label = str(button.label)
+            assert len(label) + 4 <= button.content_region.width, label
+        recommended = app.screen.query_one("#m-https-helper", RadioButton)
+        assert "recommended" in str(recommended.label) and recommended.value
+        assert "all four methods are allowed" in text_of(app, "#git-info")
+        assert "HTTPS with the AWS CLI credential helper" in text_of(app, "#method-about")
+
+        app.screen.query_one("#m-https-git-credentials", RadioButton).value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SecretModal)
+        await pilot.click("#close")
+        await pilot.pause()
+        await pilot.press("ctrl+s")  # again, same method and repository
+        await settle(pilot)
+        assert not isinstance(app.screen, SecretModal)
+        assert "Already set up" in text_of(app, "#status")
+    helpdesk = Gateway.from_settings(sandbox.helpdesk_settings())
+    assert len(helpdesk.list_service_specific_credentials("new-hire")) == 1
+
+
+@pytest.mark.e2e
+async def test_grc_without_a_saved_session_says_to_save_it_and_then_works(
+    start_sandbox: StartSandbox,
+) -> None:
+    """breaks-git: the engine allows grc *with* the MFA session; an unsaved one is not used."""
+    sandbox = start_sandbox("breaks-git")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        serial = await enroll(app, pilot)
+        await session(app, pilot, sandbox, serial)  # not saved
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # no SSH key
+        await settle(pilot)
+        assert isinstance(app.screen, GitScreen)
+        grc = app.screen.query_one("#m-grc", RadioButton)
+        assert grc.value  # the only method the policy allows: recommended
+        assert "save it as a profile in step 3" in text_of(app, "#method-about")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        live = text_of(app, "#live")
+        assert "✗ git ls-remote codecommit::us-east-1://my-repo" in live
+        assert "signed with your access key, without MFA" in live
+        # Do what it says: save the session, configure git again, verify.
+        app.goto("session")
+        await settle(pilot)
+        await pilot.click("#save-now")
+        await settle(pilot)
+        app.goto("git")
+        await settle(pilot)
+        app.screen.query_one("#m-grc", RadioButton).value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.state.clone_url == "codecommit::us-east-1://default-mfa@my-repo"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "✓ git ls-remote codecommit::" in text_of(app, "#live")

@@ -9,8 +9,10 @@ from textual.widgets import Button, Static
 from onboard.aws.gateway import Gateway
 from onboard.settings import Settings
 from screens.app import OnboardApp
+from screens.mfa import MfaScreen
 from screens.modals import ConfirmModal
 from screens.widgets.checklist import Checklist
+from screens.widgets.code_input import CodeInput
 from screens.widgets.qr import QrPanel
 
 from .conftest import StartSandbox, codes_for, make_app, settle
@@ -80,13 +82,17 @@ async def test_enrollment_with_two_good_codes_enables_the_device(
 
 async def test_bad_codes_are_explained_before_aws_is_asked(start_sandbox: StartSandbox) -> None:
     sandbox = start_sandbox("fresh")
-    app = make_app(sandbox)
+    # The local checks read this clock: frozen while the codes below are judged, so a
+    # 30-second step ending mid-test cannot turn "150 seconds fast" into 120.
+    frozen: list[float] = []
+    app = make_app(sandbox, clock=lambda: frozen[0] if frozen else time.time())
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await to_mfa(app, pilot)
         await pilot.press("enter")
         await settle(pilot)
         assert screen.seed is not None
         now = time.time()
+        frozen.append(now)
         good1, good2 = codes_for(screen.seed, now)
 
         await type_codes(pilot, screen, "12ab56", good2)
@@ -111,8 +117,34 @@ async def test_bad_codes_are_explained_before_aws_is_asked(start_sandbox: StartS
         assert gateway.list_mfa_devices("new-hire") == []
 
         # ...and the same device can still be enabled afterwards.
+        frozen.clear()
         await type_codes(pilot, screen, *codes_for(screen.seed, time.time()))
         assert screen.enabled
+
+
+async def test_letters_in_the_first_code_are_flagged_at_once_and_focus_stays(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await to_mfa(app, pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        first = screen.query_one("#code1", CodeInput)
+        assert app.focused is first
+        await pilot.press(*"12ab56", "enter")
+        await pilot.pause()
+        assert "The first code: Codes are 6 digits; '12ab56' has letters." in text_of(
+            app, "#code-problem"
+        )
+        assert app.focused is first  # the user fixes it where they typed it
+        # A bad *second* code puts the cursor in the second field.
+        assert screen.seed is not None
+        good1, _ = codes_for(screen.seed, time.time())
+        await type_codes(pilot, screen, good1, "12345")
+        assert "The second code" in text_of(app, "#code-problem")
+        assert app.focused is screen.query_one("#code2", CodeInput)
 
 
 async def test_leaving_mid_enrollment_asks_and_says_what_stays(
@@ -124,6 +156,7 @@ async def test_leaving_mid_enrollment_asks_and_says_what_stays(
         screen = await to_mfa(app, pilot)
         await pilot.press("enter")
         await settle(pilot)
+        serial, seed = screen.serial, screen.seed
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal)
@@ -133,9 +166,25 @@ async def test_leaving_mid_enrollment_asks_and_says_what_stays(
         assert app.screen is screen
         await pilot.press("escape")
         await pilot.pause()
+        await pilot.press("enter")  # a reflex enter answers the safe way: stay
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.click("#yes")
         await settle(pilot)
         assert app.screen.id == "step-identity"
+        # Coming back in the same run resumes the same device: no stale device, no new one.
+        await pilot.press("enter")
+        await settle(pilot)
+        back = app.screen
+        assert isinstance(back, MfaScreen) and back is not screen
+        assert (back.serial, back.seed) == (serial, seed)
+        assert not back.query_one("#enroll").has_class("hidden")
+        assert seed is not None
+        await type_codes(pilot, back, *codes_for(seed, time.time()))
+        assert back.enabled
+        assert app.state.quit_warning() == ""
 
 
 async def test_stale_device_is_explained_with_the_helpdesk_command(
@@ -168,11 +217,18 @@ async def test_small_terminal_says_the_qr_code_does_not_fit(start_sandbox: Start
         await settle(pilot)
         qr = screen.query_one(QrPanel)
         assert qr.has_class("-too-small")
-        assert "80x24" in str(qr.render())
+        message = str(qr.render())
+        assert "80x24" in message
+        assert "needs at least 31 rows;" in message  # wide enough: only the height is short
         await pilot.press("ctrl+s")
         await pilot.pause()
         secret = screen.query_one("#secret", Static)
         assert not secret.has_class("hidden")
+        # The secret is scrolled into view, not revealed below the bottom edge.
+        await pilot.pause()
+        body = screen.query_one("#body")
+        assert secret.region.y + secret.region.height <= body.region.y + body.region.height
+        assert secret.region.y >= body.region.y
 
 
 async def test_a_role_or_expired_credentials_get_their_own_screen(

@@ -32,9 +32,16 @@ async def test_session_saved_as_profile_with_private_permissions(
         credentials = sandbox.home.aws_credentials
         assert "[default-mfa]" in credentials.read_text()
         assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
-        assert "valid until" in text_of(app, "#session-info")
+        info = text_of(app, "#session-info")
+        assert "valid until" in info
+        assert "Saved as profile “default-mfa” in ~/.aws/credentials" in info
+        # The form is done with: no code field, checkbox or Skip left to confuse.
+        assert app.screen.query_one("#session-form").has_class("hidden")
+        assert app.screen.query_one("#skip").has_class("hidden")
+        assert app.screen.check_action("skip", ()) is False
         assert "session" in app.state.done
-        assert any("default-mfa" in change.description for change in app.state.changes)
+        saved = [c.description for c in app.state.changes if "default-mfa" in c.description]
+        assert saved and "(expires 20" in saved[0]  # the summary shows the expiry too
         # The session really carries MFA: the upload that needs it now works.
         assert app.state.mfa_gateway is not None
         assert app.state.mfa_gateway.list_ssh_public_keys("new-hire") == []
@@ -48,6 +55,10 @@ async def test_a_wrong_session_code_is_explained(start_sandbox: StartSandbox) ->
         await pilot.press("enter")
         await settle(pilot)
         code_input = app.screen.query_one("#code", CodeInput)
+        # The form is laid out, not collapsed: the user can see where to type.
+        assert code_input.region.height == 3
+        assert app.screen.query_one("#save").region.height == 3
+        assert app.focused is code_input
         code_input.value = "12x456"
         code_input.focus()
         await pilot.press("enter")
@@ -167,6 +178,35 @@ async def test_generated_key_is_uploaded_and_written_to_ssh_config(
         )
         assert [key.key_id for key in uploaded] == [key_id]
         assert "sshkey" in app.state.done
+        # Done: "g" is gone from the footer and does nothing (no second key).
+        assert app.screen.check_action("generate", ()) is False
+        await pilot.press("g")
+        await settle(pilot)
+        again = Gateway.from_settings(sandbox.helpdesk_settings()).list_ssh_public_keys("new-hire")
+        assert [key.key_id for key in again] == [key_id]
+
+
+async def test_a_typed_tilde_path_is_read_from_the_sandbox_home(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox("fresh")
+    key = sandbox.home.ssh_dir / "work_rsa"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", str(key)], check=True
+    )
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        serial = await enroll(app, pilot)
+        await session(app, pilot, sandbox, serial)
+        await pilot.press("enter")
+        await settle(pilot)
+        path = app.screen.query_one("#path")
+        path.value = "~/.ssh/work_rsa.pub"  # type: ignore[attr-defined]
+        path.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.state.ssh_identity_file == key
+        assert app.state.ssh_key_id is not None
 
 
 async def test_five_key_limit_offers_to_remove_the_oldest(start_sandbox: StartSandbox) -> None:
@@ -203,3 +243,40 @@ async def test_five_key_limit_offers_to_remove_the_oldest(start_sandbox: StartSa
     assert len(after) == 5
     assert len(before - after) == 1  # exactly one old key made room
     assert app.state.ssh_key_id in after
+
+
+async def test_ssh_choices_fit_inside_80x24(start_sandbox: StartSandbox) -> None:
+    """No button or field runs past the right edge in the smallest supported terminal."""
+    from textual.widgets import Button, Input
+
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        serial = await enroll(app, pilot)
+        await session(app, pilot, sandbox, serial)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.id == "step-sshkey"
+        right_edge = app.screen.query_one("#body").content_region.right
+        for widget in [*app.screen.query("#pick Button"), *app.screen.query("#pick Input")]:
+            assert isinstance(widget, Button | Input)
+            assert widget.region.right <= right_edge, widget.id
+
+
+async def test_a_session_got_without_saving_can_be_saved_afterwards(
+    start_sandbox: StartSandbox,
+) -> None:
+    """E.g. for git-remote-codecommit, which needs the session as a profile."""
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        serial = await enroll(app, pilot)
+        await session(app, pilot, sandbox, serial)
+        assert "not saved" in text_of(app, "#session-info")
+        assert not sandbox.home.aws_credentials.exists()
+        await pilot.click("#save-now")
+        await settle(pilot)
+        assert "[default-mfa]" in sandbox.home.aws_credentials.read_text()
+        assert app.state.session_profile == "default-mfa"
+        assert "Saved as profile “default-mfa”" in text_of(app, "#session-info")
+        assert app.screen.query_one("#save-now").has_class("hidden")

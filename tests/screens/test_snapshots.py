@@ -30,6 +30,10 @@ async def still(pilot: Pilot[object]) -> None:
     """Stop cursor blinking so the picture does not depend on timing."""
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
+    # Footer keys follow the screen's state (refresh_bindings) and scrolling to the
+    # focused field is scheduled: let both land before the picture, even on a busy CPU.
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
     await pilot.pause()
 
 

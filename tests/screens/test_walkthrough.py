@@ -6,13 +6,23 @@ from datetime import UTC, datetime
 
 import pytest
 
+from onboard.errors import InvalidInput
 from onboard.home import Home
-from onboard.steps import describe_expiry, group_secret, oldest_key, stale_device_help
+from onboard.steps import (
+    describe_expiry,
+    expand_user_path,
+    group_secret,
+    oldest_key,
+    read_public_key,
+    stale_device_help,
+)
 from onboard.walkthrough import (
     STEP_IDS,
     Change,
     Facts,
     clone_command,
+    configured_https_method,
+    configured_method,
     done_steps,
     first_pending,
     https_helper_configured,
@@ -72,6 +82,31 @@ def test_https_helper_detected_in_global_gitconfig(home: Home) -> None:
         "\thelper =\n\thelper = !aws codecommit credential-helper $@\n"
     )
     assert https_helper_configured(home)
+    assert configured_https_method(home) == "https-helper"
+
+
+def test_git_credentials_store_is_not_mistaken_for_the_aws_helper(home: Home) -> None:
+    """A re-run after choosing HTTPS Git credentials verifies that method, not the AWS helper."""
+    home.gitconfig.write_text(
+        "[user]\n\thelper = !aws codecommit credential-helper $@\n"
+        '[credential "https://git-codecommit.*.amazonaws.com"]\n\thelper = \n\thelper = store\n'
+        "[credential]\n\thelper = !aws codecommit credential-helper $@\n"
+    )
+    assert configured_https_method(home) == "https-git-credentials"
+    facts = Facts(
+        identity_ok=True, https_helper_configured=True, https_method="https-git-credentials"
+    )
+    assert configured_method(facts) == "https-git-credentials"
+    assert configured_method(Facts(identity_ok=True, ssh_key_id="APKA1")) == "ssh"
+
+
+def test_a_typed_tilde_path_means_the_walkthrough_home(home: Home) -> None:
+    """`~/.ssh/x.pub` typed in a sandbox run is the sandbox home's file, not the real one."""
+    assert expand_user_path("~/.ssh/id_rsa.pub", home) == home.root / ".ssh" / "id_rsa.pub"
+    assert expand_user_path(" ~ ", home) == home.root
+    assert expand_user_path("/etc/key.pub", home).as_posix() == "/etc/key.pub"
+    with pytest.raises(InvalidInput, match="cannot read"):
+        read_public_key(expand_user_path("~/.ssh/missing.pub", home))
 
 
 def test_summary_groups_and_deduplicates() -> None:

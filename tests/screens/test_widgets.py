@@ -50,6 +50,8 @@ async def test_qr_panel_says_when_the_terminal_is_too_small() -> None:
         text = str(panel.render())
         assert "30x12" in text
         assert "press ctrl+s" in text
+        # It names what is short, so the user knows which way to enlarge the window.
+        assert "columns and" in text and "rows" in text
 
 
 async def test_code_input_reports_letters_with_the_core_message() -> None:
