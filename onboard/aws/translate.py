@@ -98,6 +98,15 @@ def _from_client_error(exc: bx.ClientError, operation: str) -> e.AwsError:
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     kw: dict[str, Any] = {"code": code, "operation": operation, "status": status}
     why = f"{code}: {message}" if message else code
+    if code == "AccessDenied" and "unable to validate MFA code" in message:
+        # GetSessionToken's answer to a serial that is not one of the caller's devices.
+        return e.InvalidAuthenticationCode(
+            "the MFA serial number is not an MFA device of this user",
+            why,
+            "use the SerialNumber that `aws iam list-mfa-devices` (ListMFADevices) shows for "
+            "you; a device that was never enabled, or another user's, cannot open a session",
+            **kw,
+        )
     if code == "AccessDenied" and "MultiFactorAuthentication failed" in message:
         # GetSessionToken's answer to a wrong MFA code: a code problem, not a permission one.
         return e.InvalidAuthenticationCode(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from onboard.policy.document import Policy
 
 DEFAULT_REGION = "us-east-1"
+# AWS caps a policy document at 10,240 characters (a role's inline policies; managed ones at
+# 6,144). A file a hundred times that is not a policy: refuse it rather than spend minutes.
+MAX_POLICY_BYTES = 1_048_576
 
 
 class _PolicyParser(argparse.ArgumentParser):
@@ -105,22 +109,49 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 3
 
 
-def _read(path: str) -> str:
+def _read(path: str, limit: int | None = None) -> str:
     try:
         if path == "-":
-            return sys.stdin.read()
-        return Path(path).read_text(encoding="utf-8-sig")
+            text = sys.stdin.read() if limit is None else sys.stdin.read(limit + 1)
+        else:
+            size = Path(path).stat().st_size if limit is not None else 0
+            if limit is not None and size > limit:
+                raise PolicyError(_too_large(path, size))
+            text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise PolicyError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    if limit is not None and len(text) > limit:
+        raise PolicyError(_too_large(path, len(text), more=path == "-"))
+    return text
+
+
+def _too_large(path: str, size: int, *, more: bool = False) -> str:
+    amount = f"over {size - 1:,}" if more else f"{size:,}"
+    return (
+        f"{path}: {amount} bytes, larger than any IAM policy can be "
+        "(AWS allows at most 10,240 characters)"
+    )
+
+
+def _emit(text: str) -> None:
+    """Print `text`; a reader that went away (`| head`) is not an error worth a traceback."""
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def load_policy(path: str, kind: str = "identity") -> Policy:
     """Parse a policy file; also takes `aws iam get-policy-version` / `get-role-policy` output."""
     from onboard.policy.document import parse_policy
 
-    text = _read(path)
+    text = _read(path, MAX_POLICY_BYTES)
     try:
         decoded = json.loads(text)
     except json.JSONDecodeError:
@@ -154,10 +185,7 @@ def run_check(args: argparse.Namespace) -> int:
         repo=args.repo,
     )
     report = check_git(policies, target, complete=args.complete, boundaries=boundaries)
-    if args.json:
-        print(json.dumps(report.to_json(), indent=2))
-    else:
-        print(report.render_text())
+    _emit(json.dumps(report.to_json(), indent=2) if args.json else report.render_text())
     return report.exit_code
 
 
@@ -200,5 +228,5 @@ def run_simulate(args: argparse.Namespace) -> int:
         raise PolicyError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     if not isinstance(requests, list):
         raise PolicyError(f"{name}: must be a JSON list of requests")
-    print(json.dumps(simulate_batch(requests), indent=2))
+    _emit(json.dumps(simulate_batch(requests), indent=2))
     return 0

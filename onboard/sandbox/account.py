@@ -31,11 +31,12 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from onboard.errors import OnboardError
+from onboard.errors import InvalidInput, OnboardError
 from onboard.home import Home
 from onboard.sandbox import aws_patches, totp
 from onboard.sandbox.faults import FaultInjector
 from onboard.sandbox.git_backend import SandboxGitBackend
+from onboard.sandbox.iam_handlers import ROOT_MFA_DEVICE_NAME
 from onboard.sandbox.seed import (
     ACCOUNT_ID,
     REGION,
@@ -157,7 +158,7 @@ class Sandbox:
     ) -> Sandbox:
         """Seed the scenario's account and serve it (and git, unless `git=False`)."""
         if scenario not in SCENARIOS:
-            raise OnboardError(
+            raise InvalidInput(
                 f"unknown sandbox scenario {scenario!r}",
                 f"the sandbox knows: {', '.join(SCENARIOS)}",
                 "pick one of those with --scenario",
@@ -335,6 +336,16 @@ class Sandbox:
         """The code the device `serial` shows at `at` (default: the sandbox's now)."""
         moment = self.state.now() if at is None else at
         return totp.code_at(self.mfa_seed(serial), totp.step_of(moment))
+
+    def add_root_mfa_device(self) -> str:
+        """Give the account root's virtual MFA device; returns its serial.
+
+        AWS can list root's device as Unassigned, but it is in use: deleting it is a
+        DeleteConflict. Tests of code that cleans up stale devices use this to prove the
+        code leaves it alone (no scenario has it, so their device counts stay as they are).
+        """
+        iam = iam_backends[self.account_id]["aws"]
+        return str(iam.create_virtual_mfa_device(ROOT_MFA_DEVICE_NAME, "/").serial_number)
 
     def set_clock_offset(self, seconds: float) -> None:
         """Run the sandbox's clock `seconds` ahead of this machine's (negative: behind)."""

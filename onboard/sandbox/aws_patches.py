@@ -104,6 +104,7 @@ _IAM_METHODS: dict[str, Callable[..., Any]] = {
     "get_user": iam._get_user,
     "put_user_permissions_boundary": iam._put_user_permissions_boundary,
     "delete_user_permissions_boundary": iam._delete_user_permissions_boundary,
+    "create_virtual_mfa_device": iam._create_virtual_mfa_device,
     "enable_mfa_device": iam._enable_mfa_device,
     "resync_mfa_device": iam._resync_mfa_device,
     "get_mfa_device": iam._get_mfa_device,

@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
         default=None,
         help="what the account looks like (default: fresh, or the global --scenario)",
     )
-    parser.add_argument("--port", type=int, default=0, help="AWS API port (default: random)")
+    parser.add_argument("--port", type=_port, default=0, help="AWS API port (default: random)")
     parser.add_argument(
         "--env-file",
         type=Path,
@@ -56,6 +56,17 @@ def register(subparsers: Any) -> None:
         "--no-git", action="store_true", help="do not start the git HTTPS/SSH endpoints"
     )
     parser.set_defaults(handler=run)
+
+
+def _port(text: str) -> int:
+    """A TCP port number; argparse turns the ValueError into a usage error (exit 3)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port (0-65535)")
+    return port
 
 
 def env_lines(env: dict[str, str], *, export: bool) -> str:

@@ -2,20 +2,46 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
 from moto.iam.exceptions import IAMException
 
 from onboard.sandbox import totp
-from onboard.sandbox.moto_glue import ORIGINALS, caller_of, require_state
+from onboard.sandbox.moto_glue import ORIGINALS, caller_of, error, require_state
 from onboard.sandbox.ssh_keys import MAX_KEYS_PER_USER, KeyRejected, parse_public_key
 from onboard.sandbox.state import active
 
 MAX_MFA_DEVICES = 8
+# The root user's virtual device: ListVirtualMFADevices can show it as Unassigned, yet it is
+# in use (by root), so deleting it is a DeleteConflict. The stale-device scenario holds one.
+ROOT_MFA_DEVICE_NAME = "root-account-mfa-device"
 
 
 # --- IAM: MFA ---------------------------------------------------------------------------------
+
+
+_DEVICE_NAME = re.compile(r"[\w+=,.@-]{1,226}", re.ASCII)
+
+
+def _create_virtual_mfa_device(self: Any) -> Any:
+    # moto takes any name; AWS checks the API model's pattern and length first.
+    name = str(self._get_param("VirtualMFADeviceName") or "")
+    if active() is not None and _DEVICE_NAME.fullmatch(name) is None:
+        constraint = (
+            "Member must have length less than or equal to 226"
+            if len(name) > 226
+            else "Member must satisfy regular expression pattern: [\\w+=,.@-]+"
+        )
+        raise error(
+            self,
+            "ValidationError",
+            f"1 validation error detected: Value '{name}' at 'virtualMFADeviceName' "
+            f"failed to satisfy constraint: {constraint}",
+            400,
+        )
+    return ORIGINALS["create_virtual_mfa_device"](self)
 
 
 def _invalid_code() -> IAMException:
@@ -93,7 +119,12 @@ def _get_mfa_device(self: Any) -> Any:
 def _delete_virtual_mfa_device(self: Any) -> Any:
     serial = self._get_param("SerialNumber")
     device = self.backend.virtual_mfa_devices.get(serial)
-    if device is not None and (device.user is not None or device.enable_date is not None):
+    in_use = device is not None and (
+        device.user is not None
+        or device.enable_date is not None
+        or str(serial).endswith(f":mfa/{ROOT_MFA_DEVICE_NAME}")
+    )
+    if in_use:
         raise IAMException(
             "DeleteConflict", "MFA device is assigned to a user: deactivate it first."
         )

@@ -14,6 +14,9 @@ from onboard.sandbox.moto_glue import require_state
 from onboard.sandbox.state import GitCredentialRecord, SandboxState
 
 GIT_SERVICES = ("codecommit.amazonaws.com", "cassandra.amazonaws.com")
+# Services AWS issues service-specific credentials for: listing another one is
+# NotSupportedService (404), as on AWS; creating takes only GIT_SERVICES here.
+KNOWN_SERVICES = frozenset({*GIT_SERVICES, "bedrock.amazonaws.com"})
 MAX_GIT_CREDENTIALS = 2
 
 
@@ -84,6 +87,8 @@ def _list_service_specific_credentials(self: Any) -> Any:
     user_name, service = self._get_param("UserName"), self._get_param("ServiceName")
     if user_name:
         self.backend.get_user(user_name)
+    if service and service not in KNOWN_SERVICES:
+        raise IAMException("NotSupportedService", f"Service {service} is not supported.")
     rows = [
         _credential_view(r, False)
         for r in state.git_credentials.values()

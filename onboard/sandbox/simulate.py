@@ -88,7 +88,8 @@ def _custom(documents: Sequence[str] | None) -> list[PolicyRef]:
     try:
         return parse_custom([str(d) for d in documents or ()])
     except (PolicyError, ValueError) as exc:
-        raise IAMException("MalformedPolicyDocument", str(exc).splitlines()[0]) from None
+        # botocore's model gives SimulateCustomPolicy InvalidInput (400) for a bad document.
+        raise IAMException("InvalidInput", str(exc).splitlines()[0]) from None
 
 
 def simulate_principal_policy(self: Any) -> ActionResult:

@@ -35,10 +35,15 @@ def _get_session_token(self: Any) -> Any:
         iam = iam_backend(state)
         user = iam.users[caller.user_name]
         device = iam.virtual_mfa_devices.get(serial)
-        step = None
-        if device is not None and serial in user.mfa_devices:
-            expected = totp.step_of(now) + state.mfa_drift.get(serial, 0)
-            step = totp.find_single(device.base32_string_seed, str(code or ""), expected)
+        if device is None or serial not in user.mfa_devices:
+            raise error(
+                self,
+                "AccessDenied",
+                "MultiFactorAuthentication failed, unable to validate MFA code. Please verify "
+                "your MFA serial number is valid and associated with this user.",
+            )
+        expected = totp.step_of(now) + state.mfa_drift.get(serial, 0)
+        step = totp.find_single(device.base32_string_seed, str(code or ""), expected)
         if step is None:
             raise error(
                 self,

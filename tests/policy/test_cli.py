@@ -330,3 +330,49 @@ def test_fix_that_cannot_pass_prints_no_patch_and_exits_like_check(
         code, out, err = run(capsys, "policy", "fix", str(hostile), *flags)
         assert (code, out) == (1, "")
         assert "does not pass its own check" in err
+
+
+def test_a_file_larger_than_any_iam_policy_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, policies_dir: Path
+) -> None:
+    # Padding keeps the document valid: only its size is wrong (AWS caps policies at 10,240
+    # characters), so the refusal must come before minutes of parsing and checking.
+    huge = tmp_path / "huge.json"
+    huge.write_text((policies_dir / OK).read_text() + " " * 2_000_000)
+    for command in ("check", "fix"):
+        code, out, err = run(capsys, "policy", command, str(huge))
+        assert code == 3
+        assert out == ""
+        assert "huge.json: 2,00" in err and "larger than any IAM policy" in err
+        assert "Traceback" not in err
+
+
+def test_output_into_a_closed_pipe_is_not_a_traceback(tmp_path: Path, policies_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    document = json.loads((policies_dir / BREAKS).read_text())
+    batch = [
+        {"id": str(n), "identityPolicies": [document], "action": "s3:GetObject", "resource": "*"}
+        for n in range(300)
+    ]
+    requests = tmp_path / "requests.json"
+    requests.write_text(json.dumps(batch))
+    code = "import sys; from onboard.cli import main; sys.exit(main(sys.argv[1:]))"
+    for argv in (["simulate", str(requests)],):
+        # `onboard policy ... | head -1`: the reader goes away after the first line.
+        process = subprocess.Popen(
+            [sys.executable, "-c", code, "policy", *argv],
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.readline()
+        process.stdout.close()
+        err = process.stderr.read()
+        process.stderr.close()
+        returncode = process.wait(timeout=60)
+        assert "Traceback" not in err and "BrokenPipe" not in err, err
+        assert returncode in (0, 1, 141), (argv, returncode, err)

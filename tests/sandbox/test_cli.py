@@ -89,6 +89,29 @@ def test_standalone_sandbox_serves_until_a_signal(tmp_path: Path, stop_signal: i
     assert not Path(env["HOME"]).exists()
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["sandbox", "--port", "99999"], "--port: 99999 is not a port (0-65535)"),
+        (["sandbox", "--port", "-1"], "--port: -1 is not a port (0-65535)"),
+        (["--scenario", "nope", "sandbox"], "unknown sandbox scenario 'nope'"),
+    ],
+)
+def test_bad_options_are_invalid_input_not_a_traceback(argv: list[str], message: str) -> None:
+    code = "import sys; from onboard.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert message in done.stderr
+    assert done.returncode == 3  # invalid input
+
+
 def test_parser_reads_the_sandbox_options() -> None:
     args = build_parser().parse_args(
         ["--scenario", "onboarded", "sandbox", "--port", "0", "--env-file", "x.env"]

@@ -48,6 +48,7 @@ COVERED = {
     "list_repositories",
     "get_branch",
     "create_repository",
+    "create_virtual_mfa_device",
 }
 
 
@@ -59,6 +60,36 @@ def _code(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
 def test_every_patched_operation_is_covered() -> None:
     assert set(aws_patches.PATCHED_OPERATIONS) == COVERED
     assert __import__("moto").__version__ == aws_patches.MOTO_TESTED
+
+
+# Operations moto 5.2.5 implements that the sandbox replaces; the rest it adds.
+REPLACED = {
+    "get_user",
+    "enable_mfa_device",
+    "delete_virtual_mfa_device",
+    "upload_ssh_public_key",
+    "get_session_token",
+    "get_caller_identity",
+    "create_repository",
+    "create_virtual_mfa_device",
+}
+
+
+def test_moto_still_dispatches_to_what_is_patched() -> None:
+    """A moto upgrade that renames a hook would silently unpatch it: fail here instead."""
+    import inspect
+
+    from moto.core.responses import BaseResponse
+
+    aws_patches.apply()
+    # Every request's authorization (the policy engine) rides on this one hook.
+    assert "authorize" in aws_patches.ORIGINALS
+    source = inspect.getsource(BaseResponse.call_action)
+    assert "self._authenticate_and_authorize_normal_action(" in source
+    assert BaseResponse._authenticate_and_authorize_normal_action is aws_patches._authorize_request
+    assert {name for name in aws_patches.PATCHED_OPERATIONS if name in aws_patches.ORIGINALS} == (
+        REPLACED
+    )
 
 
 # --- MFA ----------------------------------------------------------------------------------------
@@ -94,6 +125,23 @@ def test_enable_mfa_device_checks_two_consecutive_codes(sandbox: Sandbox) -> Non
     )
     devices = iam.list_mfa_devices(UserName="new-hire")["MFADevices"]
     assert [d["SerialNumber"] for d in devices] == [serial]
+
+
+def test_create_virtual_mfa_device_validates_the_name(sandbox: Sandbox) -> None:
+    iam = client(sandbox, "iam", who="helpdesk")
+    with pytest.raises(ClientError) as exc:
+        iam.create_virtual_mfa_device(VirtualMFADeviceName="bad name!")
+    assert _code(exc) == ("ValidationError", 400)
+    assert exc.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value 'bad name!' at 'virtualMFADeviceName' failed to "
+        "satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+"
+    )
+    with pytest.raises(ClientError) as exc:
+        iam.create_virtual_mfa_device(VirtualMFADeviceName="x" * 227)
+    assert _code(exc) == ("ValidationError", 400)
+    created = iam.create_virtual_mfa_device(VirtualMFADeviceName="a.b+c=d,e@f_g-h")
+    assert created["VirtualMFADevice"]["SerialNumber"].endswith(":mfa/a.b+c=d,e@f_g-h")
+    assert created["VirtualMFADevice"]["Base32StringSeed"]
 
 
 def test_at_most_eight_mfa_devices_per_user(sandbox: Sandbox) -> None:
@@ -170,7 +218,19 @@ def test_get_session_token_checks_the_code_and_maps_to_the_user(sandbox: Sandbox
         sts.get_session_token(SerialNumber=serial, TokenCode="000000")
     code, status = _code(exc)
     assert (code, status) == ("AccessDenied", 403)
-    assert "MultiFactorAuthentication failed" in str(exc.value)
+    assert exc.value.response["Error"]["Message"] == (
+        "MultiFactorAuthentication failed with invalid MFA one time pass code."
+    )
+    # A serial that is not this user's device gets AWS's other message (aws/aws-cli#6325).
+    with pytest.raises(ClientError) as exc:
+        sts.get_session_token(
+            SerialNumber="arn:aws:iam::123456789012:mfa/someone-else", TokenCode="123456"
+        )
+    assert _code(exc) == ("AccessDenied", 403)
+    assert exc.value.response["Error"]["Message"] == (
+        "MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA "
+        "serial number is valid and associated with this user."
+    )
     creds = mfa_session(sandbox, serial)
     assert creds["aws_access_key_id"].startswith("ASIA")
     assert creds["aws_access_key_id"] != "AKIAIOSFODNN7EXAMPLE"
@@ -374,6 +434,14 @@ def test_service_specific_credentials_lifecycle(sandbox: Sandbox) -> None:
             UserName="new-hire", ServiceName="s3.amazonaws.com"
         )
     assert _code(exc) == ("NotSupportedService", 404)
+    with pytest.raises(ClientError) as exc:
+        admin.list_service_specific_credentials(UserName="new-hire", ServiceName="s3.amazonaws.com")
+    assert _code(exc) == ("NotSupportedService", 404)
+    with pytest.raises(ClientError) as exc:
+        admin.reset_service_specific_credential(
+            UserName="new-hire", ServiceSpecificCredentialId=first["ServiceSpecificCredentialId"]
+        )
+    assert _code(exc) == ("NoSuchEntity", 404)
 
 
 # --- the policy simulator -----------------------------------------------------------------------
@@ -422,7 +490,8 @@ def test_simulate_custom_policy(sandbox: Sandbox, policies_dir: Path) -> None:
     assert decisions == {"broken": "explicitDeny", "fixed": "allowed"}
     with pytest.raises(ClientError) as exc:
         iam.simulate_custom_policy(PolicyInputList=["{not json"], ActionNames=["s3:GetObject"])
-    assert _code(exc)[0] == "MalformedPolicyDocument"
+    # botocore's model: SimulateCustomPolicy raises InvalidInput (400), not MalformedPolicyDocument.
+    assert _code(exc) == ("InvalidInput", 400)
     json.loads(fixed)  # the fixture itself stays valid JSON
 
 

@@ -172,6 +172,12 @@ def test_wrong_session_code_is_an_authentication_code_error(sandbox: Sandbox) ->
         _gateway(sandbox).get_session_token(serial, "000000")
     assert exc.value.code == "AccessDenied"
     _assert_actionable(exc.value)
+    # A serial that is not the user's device: the code is not the problem, the serial is.
+    with pytest.raises(e.InvalidAuthenticationCode) as exc:
+        _gateway(sandbox).get_session_token("arn:aws:iam::123456789012:mfa/other", "000000")
+    assert "is not an MFA device of this user" in exc.value.what
+    assert "ListMFADevices" in exc.value.next_step
+    _assert_actionable(exc.value)
 
 
 def test_port_in_use(sandbox: Sandbox) -> None:

@@ -29,11 +29,30 @@ def test_fresh_account(sandbox: Sandbox) -> None:
     assert "codecommit:*" in version["Statement"][-1]["NotAction"]
 
 
-def test_ids_are_deterministic(sandbox_factory) -> None:  # type: ignore[no-untyped-def]
-    first = sandbox_factory("fresh")
-    keys = (first.new_hire.access_key_id, first.helpdesk.access_key_id)
-    second = sandbox_factory("fresh")
-    assert (second.new_hire.access_key_id, second.helpdesk.access_key_id) == keys
+def _ids(sandbox: Sandbox) -> dict[str, object]:
+    admin = client(sandbox, "iam", who="helpdesk")
+    users = {u["UserName"]: u["UserId"] for u in admin.list_users()["Users"]}
+    repo = client(sandbox, "codecommit", who="helpdesk").get_repository(repositoryName="my-repo")
+    keys = admin.list_ssh_public_keys(UserName="new-hire")["SSHPublicKeys"]
+    creds = admin.list_service_specific_credentials(UserName="new-hire")
+    return {
+        "keys": (sandbox.new_hire.access_key_id, sandbox.helpdesk.access_key_id),
+        "secrets": (sandbox.new_hire.secret_access_key, sandbox.helpdesk.secret_access_key),
+        "users": users,
+        "repo": repo["repositoryMetadata"]["repositoryId"],
+        "kms": repo["repositoryMetadata"]["kmsKeyId"],
+        "ssh": [k["SSHPublicKeyId"] for k in keys],
+        "git": [c["ServiceSpecificCredentialId"] for c in creds["ServiceSpecificCredentials"]],
+        "mfa": sandbox.mfa_serial,
+    }
+
+
+@pytest.mark.parametrize("scenario", ["fresh", "onboarded"])
+def test_ids_are_deterministic(sandbox_factory, scenario: str) -> None:  # type: ignore[no-untyped-def]
+    first = _ids(sandbox_factory(scenario))
+    second = _ids(sandbox_factory(scenario))
+    assert second == first
+    assert all(str(user_id).startswith("AIDA") for user_id in first["users"].values())  # type: ignore[attr-defined]
 
 
 def test_breaks_git_denies_codecommit_to_long_term_keys(sandbox_factory) -> None:  # type: ignore[no-untyped-def]
@@ -65,9 +84,31 @@ def test_stale_device_holds_the_name(sandbox_factory) -> None:  # type: ignore[n
     iam = client(sandbox, "iam")
     unassigned = iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]
     assert [d["SerialNumber"] for d in unassigned] == ["arn:aws:iam::123456789012:mfa/new-hire"]
+    # As on AWS, the root user's device can also list as Unassigned: code must never touch it.
+    assert sandbox.add_root_mfa_device() == "arn:aws:iam::123456789012:mfa/root-account-mfa-device"
+    unassigned = iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]
+    assert [d["SerialNumber"] for d in unassigned] == [
+        "arn:aws:iam::123456789012:mfa/new-hire",
+        "arn:aws:iam::123456789012:mfa/root-account-mfa-device",
+    ]
     with pytest.raises(ClientError) as exc:
         iam.create_virtual_mfa_device(VirtualMFADeviceName="new-hire")
     assert exc.value.response["Error"]["Code"] == "EntityAlreadyExists"
+    admin = client(sandbox, "iam", who="helpdesk")
+    with pytest.raises(ClientError) as exc:
+        admin.delete_virtual_mfa_device(
+            SerialNumber="arn:aws:iam::123456789012:mfa/root-account-mfa-device"
+        )
+    # It is in use (by root), whatever the listing says.
+    assert exc.value.response["Error"]["Code"] == "DeleteConflict"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    admin.delete_virtual_mfa_device(SerialNumber="arn:aws:iam::123456789012:mfa/new-hire")
+
+
+def test_other_scenarios_have_no_unassigned_device(sandbox_factory) -> None:  # type: ignore[no-untyped-def]
+    sandbox = sandbox_factory("fresh")
+    iam = client(sandbox, "iam", who="helpdesk")
+    assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
 
 
 def test_onboarded_has_mfa_ssh_key_and_git_credentials(sandbox_factory) -> None:  # type: ignore[no-untyped-def]
@@ -93,6 +134,7 @@ def test_unknown_scenario_is_a_clear_error() -> None:
     with pytest.raises(OnboardError) as exc:
         Sandbox.start("nope")
     assert "fresh, breaks-git, stale-device, onboarded" in exc.value.render()
+    assert exc.value.exit_code == 3  # invalid input, as for `onboard sandbox --scenario nope`
 
 
 def test_one_sandbox_per_process(sandbox: Sandbox) -> None:
