@@ -126,17 +126,22 @@ def qr_lines(
     ]
 
 
-def validate_code(text: str) -> str | None:
-    """None when `text` is a 6-digit code, else the message saying what is wrong."""
+def validate_code(text: str, label: str = "The code") -> str | None:
+    """None when `text` is a 6-digit code, else a sentence about `label` saying what is wrong.
+
+    `label` names the field ("The first code") and starts the sentence, so the
+    message reads on its own: "The first code '12ab56' has letters: codes are 6 digits."
+    """
     code = text.strip().replace(" ", "")
+    shown = repr(text.strip())
     if not code:
-        return "Type the 6-digit code your authenticator app shows."
+        return f"{label} is missing: type the 6-digit code your authenticator app shows."
     if any(char.isalpha() for char in code):
-        return f"Codes are 6 digits; {text.strip()!r} has letters."
+        return f"{label} {shown} has letters: codes are 6 digits."
     if not code.isdigit() or not code.isascii():
-        return f"Codes are 6 digits; {text.strip()!r} has characters that are not digits."
+        return f"{label} {shown} has characters that are not digits: codes are 6 digits."
     if len(code) != 6:
-        return f"Codes are 6 digits; {text.strip()!r} has {len(code)}."
+        return f"{label} {shown} has {len(code)} digits: codes are 6 digits."
     return None
 
 
@@ -152,9 +157,9 @@ def check_codes(
     treated as coming from another device.
     """
     for label, code in (("first", first), ("second", second)):
-        problem = validate_code(code)
+        problem = validate_code(code, f"The {label} code")
         if problem is not None:
-            return CodeDiagnosis(False, "format", None, f"The {label} code: {problem}")
+            return CodeDiagnosis(False, "format", None, problem)
     first, second = _clean(first), _clean(second)
     if first == second:
         return CodeDiagnosis(

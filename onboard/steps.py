@@ -8,7 +8,7 @@ except the session profile the user asks for (0600, by `awsfiles`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,6 +89,45 @@ class SessionResult:
     gateway: Gateway
     saved: EditResult | None
     profile: str | None
+
+
+@dataclass(frozen=True)
+class SentCode:
+    """An MFA code AWS accepted in this run, and what for (AWS takes each code once)."""
+
+    serial: str
+    code: str
+    use: str
+    """What it did, e.g. 'the second code that enabled your device'."""
+
+
+def enable_codes(serial: str, first: str, second: str) -> tuple[SentCode, SentCode]:
+    """The two codes that enabled `serial` (EnableMFADevice), to recognise them later."""
+    return (
+        SentCode(serial, _plain_code(first), "the first code that enabled your device"),
+        SentCode(serial, _plain_code(second), "the second code that enabled your device"),
+    )
+
+
+def reused_code_problem(code: str, serial: str, sent: Iterable[SentCode]) -> str | None:
+    """What to say when `code` was already accepted for `serial` in this run, else None.
+
+    AWS refuses a reused code with the same message as a wrong one, so the
+    walkthrough says it before asking AWS: people retype the code that just
+    enabled the device, which is still on the phone's screen.
+    """
+    typed = _plain_code(code)
+    for item in sent:
+        if item.serial == serial and item.code == typed:
+            return (
+                f"{typed} was already used: it is {item.use}, and AWS takes each code only "
+                "once. Wait for your app to show the next code (up to 30 s) and type that one."
+            )
+    return None
+
+
+def _plain_code(code: str) -> str:
+    return code.strip().replace(" ", "")
 
 
 def start_session(

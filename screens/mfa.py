@@ -19,7 +19,13 @@ from textual.widgets import Button, Label, Static
 from onboard import mfa
 from onboard.aws.errors import InvalidAuthenticationCode
 from onboard.clipboard import copy_text
-from onboard.steps import MfaFindings, group_secret, inspect_mfa, stale_device_help
+from onboard.steps import (
+    MfaFindings,
+    enable_codes,
+    group_secret,
+    inspect_mfa,
+    stale_device_help,
+)
 from onboard.walkthrough import Change
 from screens.modals import ConfirmModal
 from screens.step import StepScreen
@@ -51,6 +57,7 @@ class MfaScreen(StepScreen):
         self.findings: MfaFindings | None = None
         self.serial: str | None = None
         self.seed: str | None = None  # in memory only; never logged, never written
+        self.sent: tuple[str, str] | None = None  # the codes of the enable request
         self.enabled = False
         self.revealed = False
 
@@ -170,6 +177,7 @@ class MfaScreen(StepScreen):
         problem.update("")
         user = self.state.user_name
         codes = (first.code, second.code)
+        self.sent = codes
         self.run_task(
             "enable",
             lambda: gateway.enable_mfa_device(user, serial, *codes),
@@ -182,10 +190,10 @@ class MfaScreen(StepScreen):
 
     @on(CodeInput.Submitted, "#code1")
     def first_submitted(self, event: CodeInput.Submitted) -> None:
-        problem = mfa.validate_code(event.value)
+        problem = mfa.validate_code(event.value, "The first code")
         if problem is not None:
             # Say it now, where the user is typing, not after the second code.
-            self.query_one("#code-problem", Static).update(f"The first code: {problem}")
+            self.query_one("#code-problem", Static).update(problem)
             return
         self.query_one("#code-problem", Static).update("")
         self.query_one("#code2", CodeInput).focus()
@@ -290,6 +298,9 @@ class MfaScreen(StepScreen):
     def enabled_ok(self) -> None:
         self.enabled = True
         self.state.mfa_serial = self.serial
+        if self.serial is not None and self.sent is not None:
+            # Still on the phone's screen: step 3 says so if it is typed again.
+            self.state.sent_codes.extend(enable_codes(self.serial, *self.sent))
         self.state.record(Change("account", f"enabled MFA device {self.serial} for you"))
         self.seed = None  # the phone has it now; drop our copy
         self.state.enrollment = None

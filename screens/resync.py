@@ -78,10 +78,10 @@ class ResyncScreen(Screen[None]):
     def go(self) -> None:
         first = self.query_one("#code1", Input).value
         second = self.query_one("#code2", Input).value
-        for label, code in (("First", first), ("Next", second)):
-            problem = validate_code(code)
+        for label, code in (("first", first), ("next", second)):
+            problem = validate_code(code, f"The {label} code")
             if problem is not None:
-                self._say(f"{label} code: {problem}")
+                self._say(problem)
                 return
         if first.strip() == second.strip():
             self._say("Both codes are the same: wait for the next code, then type that one.")

@@ -15,9 +15,11 @@ from onboard.aws.errors import AccessDenied, InvalidAuthenticationCode
 from onboard.awsfiles import session_profile_name
 from onboard.errors import OnboardError
 from onboard.steps import (
+    SentCode,
     SessionResult,
     describe_expiry,
     expiry_utc,
+    reused_code_problem,
     save_session,
     start_session,
 )
@@ -40,6 +42,8 @@ class SessionScreen(StepScreen):
         "so onboard asks for one fresh code and gets a temporary session "
         "(12 hours). Saving it as a profile lets the AWS CLI use it too."
     )
+    sending: str | None = None
+    """The code of the GetSessionToken request in flight (remembered once AWS takes it)."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "primary", "Get session"),
         Binding("ctrl+s", "skip", "Skip"),
@@ -116,6 +120,15 @@ class SessionScreen(StepScreen):
             code_input.focus()
             return
         code = code_input.code
+        reused = reused_code_problem(code, serial, self.state.sent_codes)
+        if reused:
+            # AWS would answer "invalid code" without saying why: say it here, precisely.
+            self.query_one("#code-problem", Static).update(reused)
+            code_input.value = ""
+            code_input.focus()
+            self.set_status("✗ The code was not sent to AWS: it was already used.", "error")
+            return
+        self.sending = code
         save = self.query_one("#save", Checkbox).value
         settings = self.state.settings
         self.run_task(
@@ -143,6 +156,7 @@ class SessionScreen(StepScreen):
 
     @on(Button.Pressed, "#skip")
     def action_skip(self) -> None:
+        self.mark_skipped()
         self.action_continue()
 
     def task_done(self, task: str, result: Any) -> None:
@@ -153,6 +167,9 @@ class SessionScreen(StepScreen):
                 )
             return
         assert isinstance(result, SessionResult)
+        if self.sending is not None and self.state.mfa_serial is not None:
+            use = "the code that opened your MFA session"
+            self.state.sent_codes.append(SentCode(self.state.mfa_serial, self.sending, use))
         self.state.session = result.credentials
         self.state.mfa_gateway = result.gateway
         self.state.session_profile = result.profile

@@ -152,6 +152,7 @@ class SshKeyScreen(StepScreen):
 
     @on(Button.Pressed, "#skip")
     def action_skip(self) -> None:
+        self.mark_skipped()
         self.action_continue()
 
     @on(Button.Pressed, "#continue")

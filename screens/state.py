@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from onboard.settings import Settings
+from onboard.steps import SentCode
 from onboard.walkthrough import Change, Facts, GitMethod, StepId, display_path
 
 if TYPE_CHECKING:
@@ -41,8 +42,12 @@ class RunState:
     """What was already done when this run started."""
     enrollment: tuple[str, str] | None = field(default=None, repr=False)
     """(serial, seed) of a device created but not enabled yet: step 2 resumes it."""
+    sent_codes: list[SentCode] = field(default_factory=list, repr=False)
+    """MFA codes AWS accepted in this run: step 3 refuses to send one again."""
     done: set[StepId] = field(default_factory=set)
     failed: set[StepId] = field(default_factory=set)
+    skipped: set[StepId] = field(default_factory=set)
+    """Steps the user skipped (e.g. SSH, to use HTTPS): not done, yet not left to do."""
     changes: list[Change] = field(default_factory=list)
 
     @property

@@ -83,7 +83,8 @@ class StepScreen(Screen[None]):
         self.refresh_checklist()
 
     def refresh_checklist(self) -> None:
-        self.query_one(Checklist).show(self.STEP, self.state.done, self.state.failed)
+        state = self.state
+        self.query_one(Checklist).show(self.STEP, state.done, state.failed, state.skipped)
 
     def set_status(self, text: str, kind: str = "info") -> None:
         """The one-line progress or result under the step (kind: info, busy, ok, error)."""
@@ -95,6 +96,14 @@ class StepScreen(Screen[None]):
         """Tick this step in the checklist."""
         self.state.done.add(self.STEP)
         self.state.failed.discard(self.STEP)
+        self.state.skipped.discard(self.STEP)
+        self.refresh_checklist()
+
+    def mark_skipped(self) -> None:
+        """Show this step as skipped (on purpose) rather than still to do."""
+        if self.STEP not in self.state.done:
+            self.state.skipped.add(self.STEP)
+            self.state.failed.discard(self.STEP)  # e.g. an upload failed, then HTTPS chosen
         self.refresh_checklist()
 
     def mark_failed(self) -> None:

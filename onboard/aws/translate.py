@@ -108,12 +108,16 @@ def _from_client_error(exc: bx.ClientError, operation: str) -> e.AwsError:
             **kw,
         )
     if code == "AccessDenied" and "MultiFactorAuthentication failed" in message:
-        # GetSessionToken's answer to a wrong MFA code: a code problem, not a permission one.
+        # GetSessionToken's (and AssumeRole's) answer to a wrong MFA code, and also to a
+        # right one used before: AWS takes each code once per device, and new hires
+        # often retype the code that just enabled the device.
         return e.InvalidAuthenticationCode(
             "the MFA code was not accepted",
             why,
-            "enter the code the app shows now; if codes keep failing, check the phone's "
-            "clock or resync the device",
+            "if you already typed this code (for example to enable the device), that code "
+            "was already used: wait for your app to show the next one (up to 30 s) and "
+            "enter that; otherwise enter the code the app shows now, and if codes keep "
+            "failing, check the phone's clock or resync the device",
             **kw,
         )
     if code in _DENIED_CODES or code == "EncryptionKeyAccessDeniedException":

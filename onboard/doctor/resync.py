@@ -37,7 +37,7 @@ def precheck(
     Clock skew is not refused: fixing a drifted device is what resync is for.
     """
     for label, code in (("first", first), ("second", second)):
-        problem = validate_code(code)
+        problem = validate_code(code, f"The {label} code")
         if problem is not None:
             raise InvalidInput(f"the {label} code is not a code", problem, "type it again")
     if first.strip() == second.strip():

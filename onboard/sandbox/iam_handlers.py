@@ -67,9 +67,14 @@ def _enable_mfa_device(self: Any) -> Any:
             )
         now_step = totp.step_of(state.now())
         step = totp.find_consecutive(device.base32_string_seed, str(code1), str(code2), now_step)
-        if step is None or step <= state.last_mfa_step.get(serial, -(2**62)):
+        if (
+            step is None
+            or step <= state.last_mfa_step.get(serial, -(2**62))
+            or state.code_used(serial, step, step + 1)
+        ):
             raise _invalid_code()
         state.last_mfa_step[serial] = step + 1
+        state.use_codes(serial, step, step + 1)
         drift = step + 1 - now_step
         state.mfa_drift[serial] = drift if abs(drift) > 1 else 0
         self.backend.enable_mfa_device(user_name, serial, code1, code2)
@@ -95,9 +100,14 @@ def _resync_mfa_device(self: Any) -> Any:
             now_step,
             window=2 * totp.ENABLE_WINDOW_STEPS,
         )
-        if step is None or step <= state.last_mfa_step.get(serial, -(2**62)):
+        if (
+            step is None
+            or step <= state.last_mfa_step.get(serial, -(2**62))
+            or state.code_used(serial, step, step + 1)
+        ):
             raise _invalid_code()
         state.last_mfa_step[serial] = step + 1
+        state.use_codes(serial, step, step + 1)
         state.mfa_drift[serial] = step + 1 - now_step
     return EmptyResult()
 

@@ -53,6 +53,8 @@ class SandboxState:
     git_credentials: dict[str, GitCredentialRecord] = field(default_factory=dict)
     last_mfa_step: dict[str, int] = field(default_factory=dict)
     """Per device serial: the last TOTP step accepted by Enable/Resync (no code reuse)."""
+    used_mfa_steps: dict[str, set[int]] = field(default_factory=dict)
+    """Per device serial: the TOTP steps whose codes AWS accepted (each code works once)."""
     mfa_drift: dict[str, int] = field(default_factory=dict)
     """Per device serial: steps the device runs ahead (+) or behind (-), set by Resync."""
     boundaries: dict[str, str] = field(default_factory=dict)
@@ -70,6 +72,15 @@ class SandboxState:
 
     def now_datetime(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
+
+    def code_used(self, serial: str, *steps: int) -> bool:
+        """Whether a code of any of `steps` was already accepted for device `serial`."""
+        used = self.used_mfa_steps.get(serial, set())
+        return any(step in used for step in steps)
+
+    def use_codes(self, serial: str, *steps: int) -> None:
+        """Record that the codes of `steps` were accepted for `serial`: they cannot be reused."""
+        self.used_mfa_steps.setdefault(serial, set()).update(steps)
 
 
 _active: SandboxState | None = None

@@ -17,6 +17,9 @@ from onboard.sandbox.identity import iam_backend
 from onboard.sandbox.moto_glue import ORIGINALS, caller_of, error
 from onboard.sandbox.state import SessionRecord, active
 
+INVALID_CODE_MESSAGE = "MultiFactorAuthentication failed with invalid MFA one time pass code."
+"""AWS's answer to a wrong *or already used* GetSessionToken/AssumeRole code (403)."""
+
 # --- STS --------------------------------------------------------------------------------------
 
 
@@ -42,14 +45,14 @@ def _get_session_token(self: Any) -> Any:
                 "MultiFactorAuthentication failed, unable to validate MFA code. Please verify "
                 "your MFA serial number is valid and associated with this user.",
             )
-        expected = totp.step_of(now) + state.mfa_drift.get(serial, 0)
-        step = totp.find_single(device.base32_string_seed, str(code or ""), expected)
-        if step is None:
-            raise error(
-                self,
-                "AccessDenied",
-                "MultiFactorAuthentication failed with invalid MFA one time pass code.",
-            )
+        with state.lock:
+            expected = totp.step_of(now) + state.mfa_drift.get(serial, 0)
+            step = totp.find_single(device.base32_string_seed, str(code or ""), expected)
+            # AWS takes each code once per device (Enable/Resync/GetSessionToken alike) and
+            # answers a reused code exactly as a wrong one.
+            if step is None or state.code_used(serial, step):
+                raise error(self, "AccessDenied", INVALID_CODE_MESSAGE)
+            state.use_codes(serial, step)
         mfa_at = now
     record = SessionRecord(
         access_key_id=generate_access_key_id_from_account_id(state.account_id, "ASIA", 20),

@@ -8,9 +8,10 @@ from textual.widgets import Static
 
 from onboard.walkthrough import STEPS, StepId
 
-_MARKS = {"done": "✓", "current": "▶", "pending": "·", "failed": "✗"}
+_MARKS = {"done": "✓", "current": "▶", "pending": "·", "failed": "✗", "skipped": "–"}
 _STYLES = {
     "done": "$text-success",
+    "skipped": "$text-muted",
     "current": "bold $text-accent",
     "failed": "bold $text-error",
     "pending": "$text-muted",
@@ -18,7 +19,7 @@ _STYLES = {
 
 
 class Checklist(Static):
-    """Seven numbered steps, each marked done (✓), current (▶), failed (✗) or pending (·)."""
+    """Seven numbered steps: done (✓), current (▶), failed (✗), skipped (–) or pending (·)."""
 
     DEFAULT_CSS = """
     Checklist {
@@ -36,6 +37,7 @@ class Checklist(Static):
         self.current: StepId = "identity"
         self.done: frozenset[StepId] = frozenset()
         self.failed: frozenset[StepId] = frozenset()
+        self.skipped: frozenset[StepId] = frozenset()
 
     def on_mount(self) -> None:
         self.update(self.render_steps())
@@ -45,19 +47,23 @@ class Checklist(Static):
         current: StepId,
         done: Collection[StepId],
         failed: Collection[StepId] = (),
+        skipped: Collection[StepId] = (),
     ) -> None:
         """Redraw with `current` highlighted and the given steps marked."""
         self.current = current
         self.done = frozenset(done)
         self.failed = frozenset(failed)
+        self.skipped = frozenset(skipped)
         self.update(self.render_steps())
 
     def mark(self, step_id: StepId) -> str:
-        """The state word of one step: failed, done, current or pending (in that precedence)."""
+        """The state word of one step: failed, done, skipped, current or pending (that order)."""
         if step_id in self.failed:
             return "failed"
         if step_id in self.done:
             return "done"
+        if step_id in self.skipped:
+            return "skipped"  # left out on purpose, not still to do
         if step_id == self.current:
             return "current"
         return "pending"

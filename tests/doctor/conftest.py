@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from onboard import gitconfig, sshconfig
+from onboard.aws.models import SessionCredentials
 from onboard.sandbox.account import Sandbox
 from onboard.settings import Settings
 
@@ -28,13 +30,23 @@ def self_settings(sandbox: Sandbox) -> Settings:
     return with_venv_path(sandbox.settings())
 
 
+_SESSIONS: weakref.WeakKeyDictionary[Sandbox, SessionCredentials] = weakref.WeakKeyDictionary()
+
+
 def mfa_settings(sandbox: Sandbox) -> Settings:
-    """The new hire with an MFA session (the onboarded scenario has a device)."""
+    """The new hire with an MFA session (the onboarded scenario has a device).
+
+    One session per sandbox, as a user keeps theirs: AWS takes each code once, so a
+    second GetSessionToken within the same 30 s with the same code is refused.
+    """
     from onboard.aws.gateway import Gateway
 
     settings = self_settings(sandbox)
-    gateway = Gateway.from_settings(settings)
-    creds = gateway.get_session_token(sandbox.mfa_serial, sandbox.totp_now(sandbox.mfa_serial))
+    creds = _SESSIONS.get(sandbox)
+    if creds is None:
+        gateway = Gateway.from_settings(settings)
+        code = sandbox.totp_now(sandbox.mfa_serial)
+        creds = _SESSIONS[sandbox] = gateway.get_session_token(sandbox.mfa_serial, code)
     environ = dict(settings.environ or {})
     environ.update(
         AWS_ACCESS_KEY_ID=creds.access_key_id,

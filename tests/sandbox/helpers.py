@@ -52,10 +52,18 @@ def enable_new_hire_mfa(sandbox: Sandbox) -> str:
     return serial
 
 
+def next_code(sandbox: Sandbox, serial: str) -> str:
+    """The device's next code (one step ahead, within AWS's window).
+
+    The current one was just used to enable the device, and AWS takes each code once.
+    """
+    return sandbox.totp_now(serial, sandbox.state.now() + 30)
+
+
 def mfa_session(sandbox: Sandbox, serial: str) -> dict[str, str]:
     """boto3 keyword credentials of an MFA session of the new hire."""
     creds = client(sandbox, "sts").get_session_token(
-        SerialNumber=serial, TokenCode=sandbox.totp_now(serial)
+        SerialNumber=serial, TokenCode=next_code(sandbox, serial)
     )["Credentials"]
     return {
         "aws_access_key_id": creds["AccessKeyId"],

@@ -189,7 +189,11 @@ def test_resync_and_get_mfa_device(sandbox: Sandbox) -> None:
         AuthenticationCode2=sandbox.totp_now(serial, ahead + 30),
     )
     sts = client(sandbox, "sts")
-    sts.get_session_token(SerialNumber=serial, TokenCode=sandbox.totp_now(serial, ahead + 30))
+    # The resync used the device's current code: the next one opens the session.
+    with pytest.raises(ClientError) as exc:
+        sts.get_session_token(SerialNumber=serial, TokenCode=sandbox.totp_now(serial, ahead + 30))
+    assert _code(exc) == ("AccessDenied", 403)
+    sts.get_session_token(SerialNumber=serial, TokenCode=sandbox.totp_now(serial, ahead + 60))
     with pytest.raises(ClientError) as exc:
         client(sandbox, "iam", who="helpdesk").get_mfa_device(
             SerialNumber="arn:aws:iam::123456789012:mfa/nobody"
@@ -242,6 +246,46 @@ def test_get_session_token_checks_the_code_and_maps_to_the_user(sandbox: Sandbox
     with pytest.raises(ClientError) as exc:
         session_sts.get_session_token()
     assert _code(exc)[0] == "AccessDenied"
+
+
+def test_each_mfa_code_works_once_per_device(sandbox: Sandbox) -> None:
+    """AWS takes a code once per device: Enable, Resync and GetSessionToken share that."""
+    iam = client(sandbox, "iam")
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="new-hire")["VirtualMFADevice"][
+        "SerialNumber"
+    ]
+    now = sandbox.state.now()
+    iam.enable_mfa_device(
+        UserName="new-hire",
+        SerialNumber=serial,
+        AuthenticationCode1=sandbox.totp_now(serial, now - 30),
+        AuthenticationCode2=sandbox.totp_now(serial, now),
+    )
+    sts = client(sandbox, "sts")
+
+    def refused(code: str) -> None:
+        with pytest.raises(ClientError) as exc:
+            sts.get_session_token(SerialNumber=serial, TokenCode=code)
+        assert _code(exc) == ("AccessDenied", 403)
+        # The same answer as a wrong code: AWS does not say the code was used.
+        assert exc.value.response["Error"]["Message"] == (
+            "MultiFactorAuthentication failed with invalid MFA one time pass code."
+        )
+
+    # The code that enabled the device is still the current one, yet it is refused.
+    refused(sandbox.totp_now(serial, now))
+    following = sandbox.totp_now(serial, now + 30)
+    sts.get_session_token(SerialNumber=serial, TokenCode=following)
+    refused(following)  # a second session with the same code
+    # A code a session used cannot resync the device either.
+    with pytest.raises(ClientError) as exc:
+        iam.resync_mfa_device(
+            UserName="new-hire",
+            SerialNumber=serial,
+            AuthenticationCode1=following,
+            AuthenticationCode2=sandbox.totp_now(serial, now + 60),
+        )
+    assert _code(exc) == ("InvalidAuthenticationCode", 403)
 
 
 def test_get_caller_identity_for_long_term_keys(sandbox: Sandbox) -> None:

@@ -45,7 +45,7 @@ def test_the_walkthrough_through_the_gateway(sandbox: Sandbox) -> None:
     assert [d.serial for d in gateway.list_mfa_devices("new-hire")] == [device.serial]
     assigned = gateway.list_virtual_mfa_devices("Assigned")
     assert [(d.name, d.user_name, d.assigned) for d in assigned] == [("new-hire", "new-hire", True)]
-    creds = gateway.get_session_token(device.serial, sandbox.totp_now(device.serial))
+    creds = gateway.get_session_token(device.serial, sandbox.totp_now(device.serial, now + 30))
     assert creds.secret_access_key not in repr(creds)
     assert creds.session_token not in repr(creds)
     session = gateway.with_session(creds)
@@ -197,7 +197,7 @@ def test_new_hire_reads_own_policies_only_with_mfa(sandbox: Sandbox) -> None:
         sandbox.totp_now(device.serial, now),
     )
     session = gateway.with_session(
-        gateway.get_session_token(device.serial, sandbox.totp_now(device.serial))
+        gateway.get_session_token(device.serial, sandbox.totp_now(device.serial, now + 30))
     )
     names = {p.name for p in session.effective_policies("new-hire")}
     assert names == {"CodeCommitDeveloper", "ReadOwnPermissions", "ForceMFA"}

@@ -16,7 +16,7 @@ from onboard.home import Home
 from onboard.sandbox.account import Sandbox
 from onboard.settings import Settings
 
-from .helpers import enable_new_hire_mfa, other_public
+from .helpers import enable_new_hire_mfa, next_code, other_public
 
 
 def _gateway(sandbox: Sandbox, who: str = "new-hire", **options: object) -> Gateway:
@@ -45,7 +45,7 @@ def test_access_denied_names_the_denying_policy(sandbox: Sandbox) -> None:
 def test_implicit_access_denied(sandbox: Sandbox) -> None:
     serial = enable_new_hire_mfa(sandbox)
     gateway = _gateway(sandbox)
-    session = gateway.with_session(gateway.get_session_token(serial, sandbox.totp_now(serial)))
+    session = gateway.with_session(gateway.get_session_token(serial, next_code(sandbox, serial)))
     with pytest.raises(e.AccessDenied) as exc:  # with MFA, only the grants decide: no allow
         session.simulate_principal_policy(sandbox.helpdesk.arn, ["s3:GetObject"])
     assert not exc.value.explicit
@@ -76,7 +76,7 @@ def test_unknown_key_and_wrong_secret(sandbox: Sandbox) -> None:
 def test_expired_session(sandbox: Sandbox) -> None:
     serial = enable_new_hire_mfa(sandbox)
     gateway = _gateway(sandbox)
-    creds = gateway.get_session_token(serial, sandbox.totp_now(serial), duration_seconds=900)
+    creds = gateway.get_session_token(serial, next_code(sandbox, serial), duration_seconds=900)
     session = gateway.with_session(creds)
     assert session.whoami().user_name == "new-hire"
     # Past the session's end but within the SigV4 window: botocore signs with
@@ -177,6 +177,21 @@ def test_wrong_session_code_is_an_authentication_code_error(sandbox: Sandbox) ->
         _gateway(sandbox).get_session_token("arn:aws:iam::123456789012:mfa/other", "000000")
     assert "is not an MFA device of this user" in exc.value.what
     assert "ListMFADevices" in exc.value.next_step
+    _assert_actionable(exc.value)
+
+
+def test_reused_session_code_says_to_wait_for_the_next_one(sandbox: Sandbox) -> None:
+    serial = enable_new_hire_mfa(sandbox)
+    gateway = _gateway(sandbox)
+    code = next_code(sandbox, serial)
+    gateway.get_session_token(serial, code)
+    with pytest.raises(e.InvalidAuthenticationCode) as exc:
+        gateway.get_session_token(serial, code)
+    assert exc.value.code == "AccessDenied"
+    assert (
+        "that code was already used: wait for your app to show the next one (up to 30 s)"
+        in exc.value.next_step
+    )
     _assert_actionable(exc.value)
 
 

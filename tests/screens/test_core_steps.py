@@ -6,6 +6,7 @@ import subprocess
 
 from onboard.aws.gateway import Gateway
 from onboard.gitconfig import configure_credential_helper
+from onboard.steps import SentCode, enable_codes, reused_code_problem
 from onboard.verify import caching_helpers, policy_verdict, session_need
 
 from .conftest import StartSandbox
@@ -57,3 +58,18 @@ def test_caching_helpers_are_found_and_scoped_out(start_sandbox: StartSandbox) -
     assert caching_helpers(env, settings.platform, sandbox.region) == ["store"]
     configure_credential_helper(env)
     assert caching_helpers(env, settings.platform, sandbox.region) == []
+
+
+def test_a_code_already_sent_for_this_device_is_named() -> None:
+    serial, other = "arn:aws:iam::123456789012:mfa/new-hire", "arn:aws:iam::1:mfa/x"
+    sent = [*enable_codes(serial, "111111", "222 222")]
+    problem = reused_code_problem(" 222222 ", serial, sent)
+    assert problem is not None
+    assert problem.startswith("222222 was already used: it is the second code that enabled")
+    assert "Wait for your app to show the next code (up to 30 s)" in problem
+    assert "the first code" in (reused_code_problem("111 111", serial, sent) or "")
+    assert reused_code_problem("333333", serial, sent) is None
+    # Codes are per device: another device's codes are its own.
+    assert reused_code_problem("111111", other, sent) is None
+    opened = [SentCode(serial, "444444", "the code that opened your MFA session")]
+    assert "opened your MFA session" in (reused_code_problem("444444", serial, opened) or "")

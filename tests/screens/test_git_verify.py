@@ -18,6 +18,7 @@ from screens.done import DoneScreen
 from screens.git import GitScreen
 from screens.modals import SecretModal
 from screens.verify import VerifyScreen
+from screens.widgets.checklist import Checklist
 
 from .conftest import StartSandbox, make_app, settle
 from .flow import enroll, session
@@ -87,6 +88,13 @@ async def test_whole_walkthrough_then_clone_commit_push(
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DoneScreen)
+        # Step 4 was skipped for HTTPS: the checklist says so, not "still to do" (·).
+        checklist = app.screen.query_one(Checklist)
+        assert checklist.mark("sshkey") == "skipped"
+        assert [checklist.mark(step) for step in ("identity", "mfa", "session", "git")] == [
+            "done"
+        ] * 4
+        assert "– 4. " in text_of(app, "Checklist") and "· 4. " not in text_of(app, "Checklist")
         summary = text_of(app, "#summary")
         assert "created the virtual MFA device arn:aws:iam::123456789012:mfa/new-hire" in summary
         assert "credential helper" in summary

@@ -71,6 +71,46 @@ async def test_a_wrong_session_code_is_explained(start_sandbox: StartSandbox) ->
         assert app.state.session is None
 
 
+async def test_retyping_an_enable_code_is_caught_before_aws(start_sandbox: StartSandbox) -> None:
+    """New hires type the code that just enabled the device again: AWS takes it once."""
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await to_mfa(app, pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.seed is not None and screen.serial is not None
+        first, second = codes_for(screen.seed, time.time())
+        await type_codes(pilot, screen, first, second)
+        assert screen.enabled
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.id == "step-session"
+        # Were either code sent, this fault would answer instead of the local check.
+        sandbox.faults.inject("server-error", count=-1, service="sts")
+        code_input = app.screen.query_one("#code", CodeInput)
+        for typed, which in ((second, "second"), (f" {first[:3]} {first[3:]}", "first")):
+            code_input.value = typed
+            code_input.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert text_of(app, "#code-problem") == (
+                f"{typed.replace(' ', '')} was already used: it is the {which} code that "
+                "enabled your device, and AWS takes each code only once. Wait for your app "
+                "to show the next code (up to 30 s) and type that one."
+            )
+            assert app.state.session is None
+            assert code_input.value == ""  # cleared for the retry
+            assert app.focused is code_input
+        sandbox.faults.clear()
+        # The retry with the next code works.
+        code_input.value = sandbox.totp_now(screen.serial, at=time.time() + 30)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.state.session is not None
+        assert "session" in app.state.done
+
+
 async def test_aws_rejecting_the_codes_keeps_the_device_for_a_retry(
     start_sandbox: StartSandbox,
 ) -> None:
