@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from onboard.gitconfig import configure_credential_helper
 from onboard.home import Home
 from onboard.policy import Policy, Request, evaluate, parse_policy
 from onboard.sandbox.git_auth import GitIdentity
@@ -253,17 +254,7 @@ def breaks_git(git_world: GitWorld) -> Iterator[None]:
 
 def configure_helper(world: GitWorld) -> None:
     """What the walkthrough writes for HTTPS with the AWS CLI credential helper."""
-    section = "credential.https://git-codecommit.*.amazonaws.com"
-    world.run("git", "config", "--global", f"{section}.helper", "")
-    world.run(
-        "git",
-        "config",
-        "--global",
-        "--add",
-        f"{section}.helper",
-        "!aws codecommit credential-helper $@",
-    )
-    world.run("git", "config", "--global", f"{section}.UseHttpPath", "true")
+    configure_credential_helper(world.env())
 
 
 def configure_ssh(world: GitWorld, user: str | None = None, *, legacy_rsa: bool = True) -> None:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import boto3
 import pytest
 
+from onboard.gitconfig import configure_credential_helper
 from onboard.sandbox.account import Sandbox
 from onboard.sandbox.git_redirect import ssh_command
 from onboard.sandbox.git_ssh import BANNER
@@ -122,17 +123,7 @@ def onboard_new_hire(sandbox: Sandbox, tmp: Path) -> Onboarded:
         tmp,
     )
     # What the walkthrough writes: the scoped AWS helper and the CodeCommit ssh block.
-    section = "credential.https://git-codecommit.*.amazonaws.com"
-    world.run("git", "config", "--global", f"{section}.helper", "")
-    world.run(
-        "git",
-        "config",
-        "--global",
-        "--add",
-        f"{section}.helper",
-        "!aws codecommit credential-helper $@",
-    )
-    world.run("git", "config", "--global", f"{section}.UseHttpPath", "true")
+    configure_credential_helper(world.env())
     with home.ssh_config.open("a") as handle:
         handle.write(
             "\nHost git-codecommit.*.amazonaws.com\n"
