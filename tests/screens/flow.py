@@ -62,3 +62,25 @@ async def session(
     await pilot.press("enter")
     await settle(pilot)
     assert app.state.session is not None
+
+
+async def to_ssh_step(
+    app: OnboardApp, pilot: Pilot[object], sandbox: Sandbox, *, save: bool = False
+) -> str:
+    """Enroll, get a session, and continue to the SSH key step; returns the serial."""
+    serial = await enroll(app, pilot)
+    await session(app, pilot, sandbox, serial, save=save)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert app.screen.id == "step-sshkey"
+    return serial
+
+
+async def to_git_step(
+    app: OnboardApp, pilot: Pilot[object], sandbox: Sandbox, *, save: bool = False
+) -> str:
+    """As `to_ssh_step`, then skip the SSH key (HTTPS methods); returns the serial."""
+    serial = await to_ssh_step(app, pilot, sandbox, save=save)
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    return serial

@@ -21,7 +21,7 @@ from screens.verify import VerifyScreen
 from screens.widgets.checklist import Checklist
 
 from .conftest import StartSandbox, make_app, settle
-from .flow import enroll, session
+from .flow import to_git_step, to_ssh_step
 
 
 def text_of(app: OnboardApp, selector: str) -> str:
@@ -36,11 +36,7 @@ def text_of(app: OnboardApp, selector: str) -> str:
 
 async def through_git(app: OnboardApp, pilot, sandbox, method: str) -> None:  # type: ignore[no-untyped-def]
     """Enroll, get a session, skip the key (unless ssh), configure `method`; ends on Verify."""
-    serial = await enroll(app, pilot)
-    await session(app, pilot, sandbox, serial)
-    await pilot.press("enter")
-    await settle(pilot)
-    assert app.screen.id == "step-sshkey"
+    await to_ssh_step(app, pilot, sandbox)
     if method == "ssh":
         app.screen.query_one("#keys").focus()
         await pilot.press("g")
@@ -182,12 +178,7 @@ async def test_https_git_credentials_are_shown_once_and_work(start_sandbox: Star
     sandbox = start_sandbox("fresh")
     app = make_app(sandbox)
     async with app.run_test(size=(100, 40)) as pilot:
-        serial = await enroll(app, pilot)
-        await session(app, pilot, sandbox, serial)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await to_git_step(app, pilot, sandbox)
         app.screen.query_one("#m-https-git-credentials", RadioButton).value = True
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -218,12 +209,7 @@ async def test_breaks_git_works_with_git_remote_codecommit_and_the_saved_session
     sandbox = start_sandbox("breaks-git")
     app = make_app(sandbox)
     async with app.run_test(size=(100, 40)) as pilot:
-        serial = await enroll(app, pilot)
-        await session(app, pilot, sandbox, serial, save=True)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("ctrl+s")  # no SSH key
-        await settle(pilot)
+        await to_git_step(app, pilot, sandbox, save=True)  # no SSH key
         assert isinstance(app.screen, GitScreen)
         app.screen.query_one("#m-grc", RadioButton).value = True
         await pilot.press("ctrl+s")
@@ -255,12 +241,7 @@ async def test_git_choices_fit_80x24_and_a_repeat_does_not_create_more_credentia
     sandbox = start_sandbox("fresh")
     app = make_app(sandbox)
     async with app.run_test(size=(80, 24)) as pilot:
-        serial = await enroll(app, pilot)
-        await session(app, pilot, sandbox, serial)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("ctrl+s")  # no SSH key
-        await settle(pilot)
+        await to_git_step(app, pilot, sandbox)  # no SSH key
         assert isinstance(app.screen, GitScreen)
         # Every label, "recommended" included, fits the width left at 80x24.
         for button in app.screen.query(RadioButton):
@@ -293,12 +274,7 @@ async def test_grc_without_a_saved_session_says_to_save_it_and_then_works(
     sandbox = start_sandbox("breaks-git")
     app = make_app(sandbox)
     async with app.run_test(size=(100, 40)) as pilot:
-        serial = await enroll(app, pilot)
-        await session(app, pilot, sandbox, serial)  # not saved
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("ctrl+s")  # no SSH key
-        await settle(pilot)
+        await to_git_step(app, pilot, sandbox)  # session not saved, no SSH key
         assert isinstance(app.screen, GitScreen)
         grc = app.screen.query_one("#m-grc", RadioButton)
         assert grc.value  # the only method the policy allows: recommended

@@ -14,7 +14,7 @@ from screens.app import OnboardApp
 from screens.widgets.code_input import CodeInput
 
 from .conftest import StartSandbox, codes_for, make_app, settle
-from .flow import enroll, session, to_mfa, type_codes
+from .flow import enroll, session, to_mfa, to_ssh_step, type_codes
 
 
 def text_of(app: OnboardApp, selector: str) -> str:
@@ -167,11 +167,7 @@ async def test_unusable_keys_are_listed_and_a_private_key_is_refused(
     )
     app = make_app(sandbox)
     async with app.run_test(size=(100, 40)) as pilot:
-        serial = await enroll(app, pilot)
-        await session(app, pilot, sandbox, serial)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert app.screen.id == "step-sshkey"
+        await to_ssh_step(app, pilot, sandbox)
         options = app.screen.query_one("#keys", OptionList)
         assert options.option_count == 1
         option = options.get_option_at_index(0)
@@ -199,10 +195,7 @@ async def test_generated_key_is_uploaded_and_written_to_ssh_config(
     sandbox.home.ssh_config.write_text("Host github.com\n  User git\n")
     app = make_app(sandbox)
     async with app.run_test(size=(100, 40)) as pilot:
-        serial = await enroll(app, pilot)
-        await session(app, pilot, sandbox, serial)
-        await pilot.press("enter")
-        await settle(pilot)
+        await to_ssh_step(app, pilot, sandbox)
         app.screen.query_one("#keys", OptionList).focus()
         await pilot.press("g")
         await settle(pilot)
@@ -236,10 +229,7 @@ async def test_a_typed_tilde_path_is_read_from_the_sandbox_home(
     )
     app = make_app(sandbox)
     async with app.run_test(size=(100, 40)) as pilot:
-        serial = await enroll(app, pilot)
-        await session(app, pilot, sandbox, serial)
-        await pilot.press("enter")
-        await settle(pilot)
+        await to_ssh_step(app, pilot, sandbox)
         path = app.screen.query_one("#path")
         path.value = "~/.ssh/work_rsa.pub"  # type: ignore[attr-defined]
         path.focus()
@@ -267,10 +257,7 @@ async def test_five_key_limit_offers_to_remove_the_oldest(start_sandbox: StartSa
     assert len(before) == 5
     app = make_app(sandbox)
     async with app.run_test(size=(100, 40)) as pilot:
-        serial = await enroll(app, pilot)
-        await session(app, pilot, sandbox, serial)
-        await pilot.press("enter")
-        await settle(pilot)
+        await to_ssh_step(app, pilot, sandbox)
         app.screen.query_one("#keys", OptionList).focus()
         await pilot.press("g")
         await settle(pilot)
@@ -292,11 +279,7 @@ async def test_ssh_choices_fit_inside_80x24(start_sandbox: StartSandbox) -> None
     sandbox = start_sandbox("fresh")
     app = make_app(sandbox)
     async with app.run_test(size=(80, 24)) as pilot:
-        serial = await enroll(app, pilot)
-        await session(app, pilot, sandbox, serial)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert app.screen.id == "step-sshkey"
+        await to_ssh_step(app, pilot, sandbox)
         right_edge = app.screen.query_one("#body").content_region.right
         for widget in [*app.screen.query("#pick Button"), *app.screen.query("#pick Input")]:
             assert isinstance(widget, Button | Input)
