@@ -16,8 +16,12 @@ from pathlib import Path
 
 import pyotp
 
-from onboard import awsfiles, gitconfig, mfa, sshconfig, sshkeys
+from onboard.aws import files as awsfiles
+from onboard.git import config as gitconfig
 from onboard.home import Home
+from onboard.mfa import codes as mfa
+from onboard.ssh import config as sshconfig
+from onboard.ssh import keys as sshkeys
 
 URL = "https://git-codecommit.us-east-1.amazonaws.com/v1/repos/demo"
 

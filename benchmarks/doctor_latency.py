@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from onboard import gitconfig  # noqa: E402
 from onboard.doctor.checks import DoctorContext, run_checks  # noqa: E402
+from onboard.git import config as gitconfig  # noqa: E402
 from onboard.sandbox.account import Sandbox  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent

@@ -23,7 +23,7 @@ SUBCOMMANDS: dict[str, str] = {
     "sandbox": "onboard.sandbox.cli",
     "doctor": "onboard.doctor.cli",
     "explain": "onboard.doctor.explain_cli",
-    "mfa": "onboard.mfa_cli",
+    "mfa": "onboard.mfa.cli",
 }
 
 Launcher = Callable[[argparse.Namespace], int]

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from onboard.settings import Settings
-from onboard.walkthrough import STEP_IDS, StepId, next_step, previous_step, step
+from onboard.walkthrough.steps import STEP_IDS, StepId, next_step, previous_step, step
 from screens.modals import ConfirmModal, ErrorModal, HelpModal
 from screens.state import RunState
 from screens.step import StepScreen

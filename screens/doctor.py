@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from onboard.doctor.checks import DoctorContext, all_checks, run_checks, select
 from onboard.doctor.findings import Finding
 from onboard.doctor.report import DoctorRun, redact, to_markdown
-from onboard.doctor.runtime import helpdesk_settings
+from onboard.runtime import helpdesk_settings
 from onboard.settings import Settings
 
 ICONS = {"ok": "✓", "warn": "!", "fail": "✗", "skipped": "–"}

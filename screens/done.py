@@ -13,7 +13,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from onboard.clipboard import copy_text
-from onboard.walkthrough import clone_command, summary_lines
+from onboard.walkthrough.steps import clone_command, summary_lines
 from screens.step import StepScreen
 
 

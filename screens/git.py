@@ -11,15 +11,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
 
-from onboard.steps import GitSetup, apply_git_method
-from onboard.verify import (
+from onboard.walkthrough.facts import GitSetup, apply_git_method
+from onboard.walkthrough.steps import GIT_METHOD_TITLES, Change, GitMethod, recommend_method
+from onboard.walkthrough.verify import (
     PolicyVerdict,
     Tools,
     caching_helpers,
     installed_tools,
     policy_verdict,
 )
-from onboard.walkthrough import GIT_METHOD_TITLES, Change, GitMethod, recommend_method
 from screens.modals import SecretModal
 from screens.step import StepScreen
 

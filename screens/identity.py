@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from onboard.aws.errors import ExpiredCredentials, NoCredentials
-from onboard.walkthrough import Facts, done_steps, first_pending, gather_facts, step
+from onboard.walkthrough.steps import Facts, done_steps, first_pending, gather_facts, step
 from screens.step import StepScreen
 
 if TYPE_CHECKING:

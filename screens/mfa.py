@@ -16,17 +16,17 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.widgets import Button, Label, Static
 
-from onboard import mfa
 from onboard.aws.errors import InvalidAuthenticationCode
 from onboard.clipboard import copy_text
-from onboard.steps import (
+from onboard.mfa import codes as mfa
+from onboard.walkthrough.facts import (
     MfaFindings,
     enable_codes,
     group_secret,
     inspect_mfa,
     stale_device_help,
 )
-from onboard.walkthrough import Change
+from onboard.walkthrough.steps import Change
 from screens.modals import ConfirmModal
 from screens.step import StepScreen
 from screens.widgets.code_input import CodeInput

@@ -15,8 +15,8 @@ from textual.validation import Function
 from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from onboard.doctor import resync
-from onboard.mfa import validate_code
+from onboard.mfa import resync
+from onboard.mfa.codes import validate_code
 from onboard.settings import Settings
 
 INTRO = (

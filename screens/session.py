@@ -10,11 +10,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Label, Static
 
-from onboard import mfa
 from onboard.aws.errors import AccessDenied, InvalidAuthenticationCode
-from onboard.awsfiles import session_profile_name
+from onboard.aws.files import session_profile_name
 from onboard.errors import OnboardError
-from onboard.steps import (
+from onboard.mfa import codes as mfa
+from onboard.walkthrough.facts import (
     SentCode,
     SessionResult,
     describe_expiry,
@@ -23,8 +23,8 @@ from onboard.steps import (
     save_session,
     start_session,
 )
-from onboard.verify import SessionNeed, session_need
-from onboard.walkthrough import Change
+from onboard.walkthrough.steps import Change
+from onboard.walkthrough.verify import SessionNeed, session_need
 from screens.step import StepScreen
 from screens.widgets.code_input import CodeInput
 

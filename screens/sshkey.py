@@ -12,10 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from onboard import sshkeys
 from onboard.aws.errors import AccessDenied, LimitExceeded
 from onboard.errors import InvalidInput, OnboardError
-from onboard.steps import (
+from onboard.ssh import keys as sshkeys
+from onboard.walkthrough.facts import (
     KeyUpload,
     expand_user_path,
     oldest_key,
@@ -23,7 +23,7 @@ from onboard.steps import (
     remove_key,
     upload_key,
 )
-from onboard.walkthrough import Change
+from onboard.walkthrough.steps import Change
 from screens.modals import ConfirmModal
 from screens.step import StepScreen
 

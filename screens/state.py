@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from onboard.settings import Settings
-from onboard.steps import SentCode
-from onboard.walkthrough import Change, Facts, GitMethod, StepId, display_path
+from onboard.walkthrough.facts import SentCode
+from onboard.walkthrough.steps import Change, Facts, GitMethod, StepId, display_path
 
 if TYPE_CHECKING:
     from onboard.aws.gateway import Gateway

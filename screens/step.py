@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from onboard.walkthrough import STEP_IDS, StepId, step
+from onboard.walkthrough.steps import STEP_IDS, StepId, step
 from screens.widgets.checklist import Checklist
 
 if TYPE_CHECKING:

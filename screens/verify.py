@@ -10,9 +10,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
-from onboard.gitconfig import clone_url
-from onboard.verify import LiveCheck, PolicyVerdict, live_check, policy_verdict
-from onboard.walkthrough import GIT_METHOD_TITLES, configured_method
+from onboard.git.config import clone_url
+from onboard.walkthrough.steps import GIT_METHOD_TITLES, configured_method
+from onboard.walkthrough.verify import LiveCheck, PolicyVerdict, live_check, policy_verdict
 from screens.step import StepScreen
 
 

@@ -12,7 +12,7 @@ import configparser
 from datetime import UTC, datetime
 from typing import Any
 
-from onboard.doctor.checks import CheckSpec, DoctorContext
+from onboard.doctor.context import CheckSpec, DoctorContext
 from onboard.doctor.findings import Finding, Fix, Status, ok, skipped
 from onboard.errors import OnboardError
 

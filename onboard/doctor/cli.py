@@ -85,8 +85,9 @@ _IAM_USER_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 
 def validate(args: argparse.Namespace) -> None:
     """Refuse bad options before the sandbox or AWS is contacted (exit code 3)."""
-    from onboard import gitconfig
-    from onboard.doctor.checks import DEFAULT_REGION, all_checks
+    from onboard.doctor.checks import all_checks
+    from onboard.doctor.context import DEFAULT_REGION
+    from onboard.git import config as gitconfig
 
     # clone_url checks the region and repository names as CodeCommit does.
     gitconfig.clone_url(args.region or DEFAULT_REGION, args.repo or "my-repo", "https-helper")
@@ -210,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
 
     from onboard.doctor import report
     from onboard.doctor.checks import DoctorContext, all_checks, run_checks, select
-    from onboard.doctor.runtime import helpdesk_settings, settings_for
+    from onboard.runtime import helpdesk_settings, settings_for
 
     validate(args)
     _skip_final_collection()

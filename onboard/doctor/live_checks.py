@@ -12,11 +12,11 @@ import dataclasses
 import shutil
 from collections.abc import Sequence
 
-from onboard import gitconfig
-from onboard.doctor.checks import CheckSpec, DoctorContext
+from onboard.doctor.context import CheckSpec, DoctorContext
 from onboard.doctor.explain import explain, rerank
 from onboard.doctor.findings import Finding, Fix, skipped
 from onboard.doctor.lsremote import run_ls_remote
+from onboard.git import config as gitconfig
 
 LIVE_PREFIX = "live."
 

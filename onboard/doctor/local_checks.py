@@ -10,9 +10,10 @@ import configparser
 import shlex
 import shutil
 
-from onboard import gitconfig, sshconfig
-from onboard.doctor.checks import CheckSpec, DoctorContext
+from onboard.doctor.context import CheckSpec, DoctorContext
 from onboard.doctor.findings import Finding, Fix, ok, skipped
+from onboard.git import config as gitconfig
+from onboard.ssh import config as sshconfig
 
 SSH_RSA_DISABLED_SINCE = (8, 8)
 _STORE_HELPER_CAUSE = {

@@ -25,7 +25,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from onboard.gitcli import GitResult, ls_remote
+from onboard.git.cli import GitResult, ls_remote
 
 _NO_PROMPT = {
     "GIT_TERMINAL_PROMPT": "0",

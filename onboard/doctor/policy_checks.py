@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from onboard.doctor.checks import CheckSpec, DoctorContext
+from onboard.doctor.context import CheckSpec, DoctorContext
 from onboard.doctor.findings import Finding, Fix, ok
 from onboard.errors import OnboardError
 

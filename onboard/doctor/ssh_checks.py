@@ -14,11 +14,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from onboard import sshconfig
-from onboard.doctor.checks import CheckSpec, DoctorContext
+from onboard.doctor.context import CheckSpec, DoctorContext
 from onboard.doctor.findings import Finding, Fix, ok, skipped
 from onboard.errors import OnboardError
-from onboard.sshkeys import inspect_public_key
+from onboard.ssh import config as sshconfig
+from onboard.ssh.keys import inspect_public_key
 
 SSH_RSA_DISABLED_SINCE = (8, 8)
 _FIX_BLOCK = "onboard (SSH step) writes the Host git-codecommit.*.amazonaws.com block"

@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 from textual.widgets import Static
 
-from onboard.walkthrough import STEPS, StepId
+from onboard.walkthrough.steps import STEPS, StepId
 
 _MARKS = {"done": "✓", "current": "▶", "pending": "·", "failed": "✗", "skipped": "–"}
 _STYLES = {

@@ -1,4 +1,4 @@
-"""onboard.awsfiles: the MFA session profile, read back by botocore itself."""
+"""onboard.aws.files: the MFA session profile, read back by botocore itself."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from onboard import awsfiles
+from onboard.aws import files as awsfiles
 from onboard.errors import ConfigFileError, InvalidInput
 from onboard.home import Home
 

@@ -1,4 +1,4 @@
-"""onboard.gitconfig with the real git in an isolated home."""
+"""onboard.git.config with the real git in an isolated home."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from onboard import gitconfig
 from onboard.errors import InvalidInput, OnboardError
+from onboard.git import config as gitconfig
 from onboard.home import Home
 from onboard.platform import Platform
 

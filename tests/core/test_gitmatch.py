@@ -1,4 +1,4 @@
-"""onboard.gitmatch agrees with git's own `--get-urlmatch` on every case here."""
+"""onboard.git.urlmatch agrees with git's own `--get-urlmatch` on every case here."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onboard.gitmatch import url_matches
+from onboard.git.urlmatch import url_matches
 
 CODECOMMIT = "https://git-codecommit.us-east-1.amazonaws.com/v1/repos/demo"
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from onboard import awsfiles, gitconfig
+from onboard.aws import files as awsfiles
+from onboard.git import config as gitconfig
 from onboard.home import Home
 
 HOST = "git-codecommit.us-east-1.amazonaws.com"

@@ -1,4 +1,4 @@
-"""onboard.mfa: otpauth URI, QR code, and the local diagnosis of MFA codes."""
+"""onboard.mfa.codes: otpauth URI, QR code, and the local diagnosis of MFA codes."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onboard import mfa
 from onboard.errors import InvalidInput
+from onboard.mfa import codes as mfa
 
 SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 OTHER_SEED = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"

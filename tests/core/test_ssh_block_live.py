@@ -17,8 +17,9 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from onboard import sshconfig, sshkeys
 from onboard.home import Home
+from onboard.ssh import config as sshconfig
+from onboard.ssh import keys as sshkeys
 
 KEY_ID = "APKAEIBAERJR2EXAMPLE"
 BANNER = (

@@ -1,4 +1,4 @@
-"""onboard.sshconfig: the managed CodeCommit block, checked by the real `ssh -G`."""
+"""onboard.ssh.config: the managed CodeCommit block, checked by the real `ssh -G`."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from onboard import sshconfig
 from onboard.errors import ConfigFileError, InvalidInput
 from onboard.home import Home
 from onboard.platform import Platform
+from onboard.ssh import config as sshconfig
 
 KEY_ID = "APKAEIBAERJR2EXAMPLE"
 HOST = "git-codecommit.eu-west-1.amazonaws.com"

@@ -1,4 +1,4 @@
-"""onboard.sshkeys against keys made by the real ssh-keygen in an isolated home."""
+"""onboard.ssh.keys against keys made by the real ssh-keygen in an isolated home."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from onboard import sshkeys
 from onboard.errors import InvalidInput, OnboardError
 from onboard.home import Home
 from onboard.platform import Platform
+from onboard.ssh import keys as sshkeys
 
 
 def keygen(directory: Path, name: str, *args: str) -> Path:

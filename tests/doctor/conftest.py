@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from onboard import gitconfig, sshconfig
 from onboard.aws.models import SessionCredentials
+from onboard.git import config as gitconfig
 from onboard.sandbox.account import Sandbox
 from onboard.settings import Settings
+from onboard.ssh import config as sshconfig
 
 VENV_BIN = str(Path(sys.executable).parent)
 

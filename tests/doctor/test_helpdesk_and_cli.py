@@ -9,8 +9,8 @@ import pytest
 from onboard.aws.gateway import Gateway
 from onboard.cli import main
 from onboard.doctor import helpdesk
-from onboard.doctor.runtime import helpdesk_settings
 from onboard.errors import InvalidInput
+from onboard.runtime import helpdesk_settings
 from onboard.sandbox.account import Sandbox
 from onboard.settings import Settings
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from onboard import gitconfig
 from onboard.doctor.checks import DoctorContext, all_checks, run_checks, select
 from onboard.doctor.lsremote import is_store_start, run_ls_remote
+from onboard.git import config as gitconfig
 from onboard.sandbox.account import Sandbox
 
 from .conftest import self_settings, set_up_https_helper

@@ -9,8 +9,8 @@ import pytest
 
 from onboard.aws.gateway import Gateway
 from onboard.cli import main
-from onboard.doctor import resync
 from onboard.errors import InvalidInput, OnboardError
+from onboard.mfa import resync
 from onboard.sandbox.account import Sandbox
 
 from .conftest import helpdesk, self_settings

@@ -205,8 +205,8 @@ def test_clock_skew_is_measured_against_aws() -> None:
 def test_saved_mfa_session_profile_is_used_for_account_reads(onboarded: Sandbox) -> None:
     from datetime import UTC, datetime, timedelta
 
+    from onboard.aws.files import save_session_profile
     from onboard.aws.gateway import Gateway
-    from onboard.awsfiles import save_session_profile
 
     settings = self_settings(onboarded)
     before = _run(DoctorContext(settings, repo="my-repo"))

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from onboard.gitconfig import configure_credential_helper
+from onboard.git.config import configure_credential_helper
 from onboard.home import Home
 from onboard.policy import Policy, Request, evaluate, parse_policy
 from onboard.sandbox.git_auth import GitIdentity

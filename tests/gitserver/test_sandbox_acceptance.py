@@ -13,7 +13,7 @@ from urllib.parse import quote
 import boto3
 import pytest
 
-from onboard.gitconfig import configure_credential_helper
+from onboard.git.config import configure_credential_helper
 from onboard.sandbox.account import Sandbox
 from onboard.sandbox.git_redirect import ssh_command
 from onboard.sandbox.git_ssh import BANNER

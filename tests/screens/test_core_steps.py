@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 
 from onboard.aws.gateway import Gateway
-from onboard.gitconfig import configure_credential_helper
-from onboard.steps import SentCode, enable_codes, reused_code_problem
-from onboard.verify import caching_helpers, policy_verdict, session_need
+from onboard.git.config import configure_credential_helper
+from onboard.walkthrough.facts import SentCode, enable_codes, reused_code_problem
+from onboard.walkthrough.verify import caching_helpers, policy_verdict, session_need
 
 from .conftest import StartSandbox
 

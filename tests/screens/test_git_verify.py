@@ -11,8 +11,8 @@ from rich.console import Console
 from textual.widgets import RadioButton, Static
 
 from onboard.aws.gateway import Gateway
-from onboard.gitconfig import configure_credential_helper
-from onboard.walkthrough import https_helper_configured
+from onboard.git.config import configure_credential_helper
+from onboard.walkthrough.steps import https_helper_configured
 from screens.app import OnboardApp
 from screens.done import DoneScreen
 from screens.git import GitScreen

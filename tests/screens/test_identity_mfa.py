@@ -238,7 +238,7 @@ async def test_a_role_or_expired_credentials_get_their_own_screen(
 ) -> None:
     from onboard.aws.errors import ExpiredCredentials
     from onboard.aws.models import CallerIdentity
-    from onboard.walkthrough import Facts
+    from onboard.walkthrough.steps import Facts
     from screens.identity import Found, IdentityScreen
 
     sandbox = start_sandbox("fresh")

@@ -9,7 +9,7 @@ import time
 from textual.widgets import OptionList, Static
 
 from onboard.aws.gateway import Gateway
-from onboard.walkthrough import ssh_config_key_id
+from onboard.walkthrough.steps import ssh_config_key_id
 from screens.app import OnboardApp
 from screens.widgets.code_input import CodeInput
 

@@ -8,7 +8,7 @@ import pytest
 
 from onboard.errors import InvalidInput
 from onboard.home import Home
-from onboard.steps import (
+from onboard.walkthrough.facts import (
     describe_expiry,
     expand_user_path,
     group_secret,
@@ -16,7 +16,7 @@ from onboard.steps import (
     read_public_key,
     stale_device_help,
 )
-from onboard.walkthrough import (
+from onboard.walkthrough.steps import (
     STEP_IDS,
     Change,
     Facts,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.geometry import Size
 
-from onboard import mfa
+from onboard.mfa import codes as mfa
 from screens.widgets.checklist import Checklist
 from screens.widgets.code_input import CodeInput
 from screens.widgets.qr import QrPanel

@@ -4,7 +4,7 @@ git runs *every* `credential.helper`/`credential.<url>.helper` whose URL
 pattern matches, in config order (system, global, local, command line), and
 an empty value clears the list so far. `git config --get-urlmatch` shows only
 the last value, so we read them all with `--show-origin --show-scope` and
-match the patterns with git's rules (`onboard.gitmatch`).
+match the patterns with git's rules (`onboard.git.urlmatch`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from onboard.gitcli import run_git
-from onboard.gitmatch import url_matches
+from onboard.git.cli import run_git
+from onboard.git.urlmatch import url_matches
 from onboard.platform import Platform
 
 _AWS_HELPER = re.compile(r"\bcodecommit\s+credential-helper\b")

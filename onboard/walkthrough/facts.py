@@ -14,12 +14,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from onboard import awsfiles, gitconfig, mfa, sshconfig, sshkeys
+from onboard.aws import files as awsfiles
 from onboard.aws.errors import AccessDenied
 from onboard.errors import InvalidInput
 from onboard.files import EditResult
+from onboard.git import config as gitconfig
 from onboard.home import Home
+from onboard.mfa import codes as mfa
 from onboard.settings import Settings
+from onboard.ssh import config as sshconfig
+from onboard.ssh import keys as sshkeys
 
 if TYPE_CHECKING:
     from onboard.aws.gateway import Gateway

@@ -3,7 +3,7 @@
 IAM's UploadSSHPublicKey takes only RSA keys of at least 2048 bits (OpenSSH
 one-line or PEM), with a body of at most 16,384 characters. We check that
 locally, before the upload, and say why a key will not do. The ssh config
-block and `ssh -V`/`ssh -G` live in `onboard.sshconfig` (re-exported here).
+block and `ssh -V`/`ssh -G` live in `onboard.ssh.config` (re-exported here).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from onboard.errors import InvalidInput, OnboardError
 from onboard.home import Home
 from onboard.platform import Platform
-from onboard.sshconfig import (
+from onboard.ssh.config import (
     CODECOMMIT_HOST_PATTERN,
     codecommit_ssh_block,
     effective_ssh_config,
@@ -33,7 +33,7 @@ from onboard.sshconfig import (
     ssh_version,
     write_ssh_config,
 )
-from onboard.sshformats import (
+from onboard.ssh.formats import (
     blob_type,
     is_private_key,
     not_a_key,

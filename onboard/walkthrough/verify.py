@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from onboard import gitconfig
 from onboard.aws.errors import AccessDenied
+from onboard.git import config as gitconfig
 from onboard.platform import Platform
 from onboard.policy.document import parse_policy
 from onboard.policy.git import METHODS, GitTarget, check_git, git_request_context, needs_mfa

@@ -67,8 +67,8 @@ def _ask_codes() -> tuple[str, str]:
 def run_resync(args: argparse.Namespace) -> int:
     """Handler: resync the caller's device."""
     from onboard.aws.gateway import Gateway
-    from onboard.doctor import resync
-    from onboard.doctor.runtime import settings_for
+    from onboard.mfa import resync
+    from onboard.runtime import settings_for
 
     seed = _read_seed(args.seed_file)
     if args.codes:
@@ -93,8 +93,8 @@ def run_resync(args: argparse.Namespace) -> int:
 
 def run_lost(args: argparse.Namespace) -> int:
     """Handler: explain who can remove a lost device and what they run."""
-    from onboard.doctor.resync import lost_device_help
-    from onboard.doctor.runtime import settings_for
+    from onboard.mfa.resync import lost_device_help
+    from onboard.runtime import settings_for
 
     user, account, serial = "YOUR-USER-NAME", None, args.serial
     with settings_for(args) as settings:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from onboard.errors import InvalidInput, OnboardError
-from onboard.mfa import CodeDiagnosis, check_codes, validate_code
+from onboard.mfa.codes import CodeDiagnosis, check_codes, validate_code
 
 if TYPE_CHECKING:
     from onboard.aws.gateway import Gateway

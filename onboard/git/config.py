@@ -5,7 +5,7 @@ helper replays CodeCommit's short-lived SigV4 password after it expires
 (HTTP 403 some 15 minutes later). We therefore scope the AWS helper to the
 CodeCommit URL with an empty `helper =` in front of it, which clears the
 helpers set earlier for CodeCommit only. Reading what git will run lives in
-`onboard.githelpers`, running git in `onboard.gitcli`; both are re-exported
+`onboard.git.helpers`, running git in `onboard.git.cli`; both are re-exported
 here, the module the screens and the doctor import.
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from typing import Literal
 
 from onboard.errors import InvalidInput, OnboardError
-from onboard.gitcli import GitResult, git_version, ls_remote, parse_git_version, run_git
-from onboard.githelpers import (
+from onboard.git.cli import GitResult, git_version, ls_remote, parse_git_version, run_git
+from onboard.git.helpers import (
     HelperEntry,
     caching_helpers_ahead,
     credential_helpers_for,
