@@ -6,6 +6,7 @@ Code that cares about the operating system takes a `Platform` (default:
 
 from __future__ import annotations
 
+import platform as _platform
 import sys
 from dataclasses import dataclass
 from typing import Literal
@@ -26,14 +27,17 @@ class Platform:
     """What `onboard` needs to know about the operating system it runs on."""
 
     system: System
+    machine: str = "x86_64"
+    """The CPU architecture (`platform.machine()`): x86_64, arm64, aarch64, AMD64."""
 
     @classmethod
     def current(cls) -> Platform:
+        machine = _platform.machine() or "x86_64"
         if sys.platform == "darwin":
-            return cls("darwin")
+            return cls("darwin", machine)
         if sys.platform.startswith("win"):
-            return cls("windows")
-        return cls("linux")
+            return cls("windows", machine)
+        return cls("linux", machine)
 
     @property
     def is_windows(self) -> bool:
@@ -54,6 +58,22 @@ class Platform:
     def default_ssh_flavour(self) -> str:
         """Which ssh git uses by default: OpenSSH everywhere; Windows may use PuTTY's plink."""
         return "openssh"
+
+    @property
+    def aws_cli_install_command(self) -> str:
+        """The AWS CLI v2 install command AWS documents for this system (one line)."""
+        if self.system == "darwin":
+            return (
+                'curl "https://awscli.amazonaws.com/AWSCLIV2.pkg" -o "AWSCLIV2.pkg" '
+                "&& sudo installer -pkg AWSCLIV2.pkg -target /"
+            )
+        if self.system == "windows":
+            return "msiexec.exe /i https://awscli.amazonaws.com/AWSCLIV2.msi"
+        arch = "aarch64" if self.machine.lower() in ("aarch64", "arm64") else "x86_64"
+        return (
+            f'curl "https://awscli.amazonaws.com/awscli-exe-linux-{arch}.zip" -o "awscliv2.zip" '
+            "&& unzip awscliv2.zip && sudo ./aws/install"
+        )
 
     @property
     def copy_command(self) -> tuple[str, ...] | None:

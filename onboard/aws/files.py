@@ -127,6 +127,74 @@ def read_session_profile(home: Home, profile: str | None) -> SavedSession | None
     return SavedSession(name, parser.get(name, "aws_access_key_id", fallback=""), expiration)
 
 
+def profile_exists(home: Home, profile: str) -> bool:
+    """Whether `profile` is already in the credentials or config file."""
+    return profile in read_profiles(home)
+
+
+def saved_key_id(home: Home, profile: str) -> str | None:
+    """The access key ID saved under `profile` in the credentials file, if any."""
+    parser = _parser(home.aws_credentials)
+    if not parser.has_section(profile):
+        return None
+    return parser.get(profile, "aws_access_key_id", fallback="").strip() or None
+
+
+def save_key_profile(
+    home: Home,
+    profile: str,
+    access_key_id: str,
+    secret_access_key: str,
+    region: str | None,
+) -> tuple[EditResult, EditResult | None]:
+    """Save a long-term access key as `[profile]` (credentials, 0600) and its region (config).
+
+    Refuses a profile that already exists with another key (or other settings
+    in the config file); saving the same key again changes nothing. Every
+    other section stays byte for byte, with a backup. Returns the
+    credentials file's edit and the config file's (None without a region).
+    """
+    _check_name(profile)
+    for key, value in (("access key ID", access_key_id), ("secret", secret_access_key)):
+        if not value or any(char.isspace() for char in value):
+            raise InvalidInput(f"the {key} is empty or has spaces", "", "type the key again")
+    path = _real(home.aws_credentials)
+    text = read_text(path)
+    existing = _section_values(text, profile, path)
+    taken = (
+        existing.get("aws_access_key_id") != access_key_id
+        if existing is not None
+        else profile_exists(home, profile)  # e.g. an SSO or role profile in the config file
+    )
+    if taken:
+        raise ConfigFileError(
+            f"the profile {profile!r} already exists",
+            f"{display_name(home, path)} or the config file already has a [{profile}] section "
+            "with other settings; onboard does not overwrite credentials",
+            "choose another profile name",
+        )
+    body = [
+        "# access key saved by onboard",
+        f"aws_access_key_id = {access_key_id}",
+        f"aws_secret_access_key = {secret_access_key}",
+    ]
+    home.aws_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    result = atomic_write(path, _replace_section(text, profile, body), mode=0o600)
+    config = None
+    if region:
+        section = "default" if profile == "default" else f"profile {profile}"
+        config = _set_config_region(home, profile, region, section=section)
+    return result, config
+
+
+def display_name(home: Home, path: Path) -> str:
+    """`~/.aws/credentials` for a file in the home, the full path otherwise."""
+    try:
+        return "~/" + path.relative_to(home.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _real(path: Path) -> Path:
     """Where to write `path`: a symlink's target (dotfiles stay links), else itself."""
     return path.resolve() if path.is_symlink() else path
@@ -203,13 +271,15 @@ def _replace_section(text: str, name: str, body: list[str]) -> str:
     return text + separator + newline + block
 
 
-def _set_config_region(home: Home, name: str, region: str) -> EditResult:
-    """Set `region` in `[profile <name>]` of the config file, keeping its other lines."""
+def _set_config_region(
+    home: Home, name: str, region: str, *, section: str | None = None
+) -> EditResult:
+    """Set `region` in `[profile <name>]` (or `section`) of the config file, keeping the rest."""
     if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region):
         raise InvalidInput(f"{region!r} is not an AWS region", "", "use e.g. us-east-1")
     path = _real(home.aws_config)
     text = read_text(path)
-    section = f"profile {name}"
+    section = section or f"profile {name}"
     existing = _section_values(text, section, path)
     newline = "\r\n" if "\r\n" in text else "\n"
     span = _section_span(text, section)
