@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, str] = {
     "doctor": "onboard.doctor.cli",
     "explain": "onboard.doctor.explain_cli",
     "mfa": "onboard.mfa.cli",
+    "audit": "onboard.audit.cli",
 }
 
 Launcher = Callable[[argparse.Namespace], int]

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from onboard.aws import session as sess
 from onboard.aws.codecommit import CodeCommitOperations
+from onboard.aws.inventory import InventoryOperations
 from onboard.aws.keys import KeyOperations
 from onboard.aws.models import (
     CallerIdentity,
@@ -22,6 +23,7 @@ from onboard.aws.models import (
     VirtualMfaDevice,
     VirtualMfaDeviceInfo,
 )
+from onboard.aws.organizations import OrganizationOperations
 from onboard.aws.policies import PolicyOperations
 from onboard.aws.translate import call, translated
 from onboard.settings import Settings
@@ -40,7 +42,13 @@ def _principal(arn: str) -> tuple[str, str | None]:
     return "unknown", None
 
 
-class Gateway(KeyOperations, CodeCommitOperations, PolicyOperations):
+class Gateway(
+    KeyOperations,
+    CodeCommitOperations,
+    PolicyOperations,
+    InventoryOperations,
+    OrganizationOperations,
+):
     """The AWS account as `onboard` sees it; build with `Gateway.from_settings`."""
 
     @classmethod

@@ -170,3 +170,80 @@ class AccessKeyLastUsed:
     last_used: datetime | None
     service: str | None
     region: str | None
+
+
+@dataclass(frozen=True)
+class IamUserDetail:
+    """A user as GetAccountAuthorizationDetails lists it: groups, policies, boundary."""
+
+    name: str
+    arn: str
+    user_id: str
+    path: str
+    groups: tuple[str, ...]
+    attached: tuple[str, ...]
+    """ARNs of the managed policies attached to the user."""
+    inline: dict[str, dict[str, Any]] = field(hash=False, compare=False)
+    boundary_arn: str | None = None
+    tags: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class IamGroupDetail:
+    """A group with its attached and inline policies."""
+
+    name: str
+    arn: str
+    attached: tuple[str, ...]
+    inline: dict[str, dict[str, Any]] = field(hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ManagedPolicyDetail:
+    """A managed policy and its default version's document."""
+
+    arn: str
+    name: str
+    document: dict[str, Any] = field(hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class AuthorizationDetails:
+    """An account's users, groups (by name) and managed policies (by ARN)."""
+
+    users: list[IamUserDetail]
+    groups: dict[str, IamGroupDetail]
+    policies: dict[str, ManagedPolicyDetail]
+
+
+@dataclass(frozen=True)
+class CredentialReportRow:
+    """One user's row of the IAM credential report.
+
+    `keys` holds, per existing access key: (active, last rotated, last used),
+    dates as ISO text from the report (None: never).
+    """
+
+    user: str
+    arn: str
+    mfa_active: bool
+    keys: tuple[tuple[bool, str | None, str | None], ...]
+
+
+@dataclass(frozen=True)
+class OrgAccount:
+    """An account of the organization (ListAccounts)."""
+
+    id: str
+    name: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ServiceControlPolicy:
+    """An SCP attached to a root, OU or account, with its document."""
+
+    id: str
+    name: str
+    arn: str
+    document: dict[str, Any] = field(hash=False, compare=False)

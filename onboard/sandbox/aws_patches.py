@@ -24,6 +24,7 @@ from moto.sts.responses import TokenResponse
 
 from onboard.sandbox import authorize as authz
 from onboard.sandbox import iam_handlers as iam
+from onboard.sandbox import org_patches as org
 from onboard.sandbox import service_credentials as creds
 from onboard.sandbox import simulate
 from onboard.sandbox import sts_codecommit as sc
@@ -53,6 +54,8 @@ def _authorize_request(self: Any, resource: str = "*") -> None:
     state = active()
     if state is None or not state.enforce:
         ORIGINALS["authorize"](self, resource)
+        return
+    if org.handles_role_request(state, self):  # a role session in a member account (org)
         return
     service = self.service_name or ""
     action_name = self._get_action() or ""
@@ -145,4 +148,5 @@ def apply() -> None:
             if original is not None:
                 ORIGINALS[name] = original
             setattr(cls, name, method)
+    org.install()
     BaseResponse._authenticate_and_authorize_normal_action = _authorize_request  # type: ignore[method-assign]

@@ -38,7 +38,7 @@ NEW_HIRE = "new-hire"
 HELPDESK = "helpdesk"
 GROUP = "developers"
 REPO = "my-repo"
-SCENARIOS = ("fresh", "breaks-git", "stale-device", "onboarded")
+SCENARIOS = ("fresh", "breaks-git", "stale-device", "onboarded", "org")
 POLICIES_DIR = Path(__file__).resolve().parent / "policies"
 RANDOM_SEED = 20240725
 
@@ -182,6 +182,10 @@ def seed_account(state: SandboxState, scenario: str) -> Seeded:
         iam.create_virtual_mfa_device(NEW_HIRE, "/")
     if scenario == "onboarded":
         seeded = _onboard(state, iam, seeded)
+    if scenario == "org":  # an organization of 3 accounts, 2,000 users (seed_org.py)
+        from onboard.sandbox.seed_org import seed_organization
+
+        seed_organization(state.account_id, state.region)
     return seeded
 
 
