@@ -1,45 +1,28 @@
 """Wildcards, policy variables and ARNs: the string matching IAM does.
 
 Patterns are compiled once (at parse time) into `Pattern` objects; a pattern
-with policy variables keeps its parts and builds a regular expression per
-request, cached by its text, so evaluating many requests stays cheap.
+with policy variables keeps its parts and compiles a glob per request, cached
+by its pieces, so evaluating many requests stays cheap. Wildcards never go
+through a backtracking regular expression: see `onboard.policy.glob`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
-# `${key}` or `${key, 'default'}`; a key may contain anything but `}` and `,`; a
-# quote inside the default is written twice ('').
-_VARIABLE = re.compile(r"\$\{\s*([^},']+?)\s*(?:,\s*'((?:[^']|'')*)'\s*)?\}")
+from onboard.policy.glob import Glob, compile_glob, glob
+
+# A variable is `${key}` or `${key, 'default'}`: a key holds anything but `}`, `,`
+# and `'`; a quote inside the default is written twice (''). Scanned by hand: the
+# regular expression for it backtracked for seconds on `${` plus many spaces.
+_KEY_END = re.compile("[},']")
 # `${*}`, `${?}`, `${$}` stand for the literal characters (escapes, not wildcards).
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
 
 ContextValue = str | tuple[str, ...]
 Context = Mapping[str, ContextValue]
-
-
-def glob_to_regex(glob: str) -> str:
-    """The regular expression (no anchors) for an IAM glob: `*` any run, `?` one character."""
-    out: list[str] = []
-    for char in glob:
-        if char == "*":
-            out.append(".*")
-        elif char == "?":
-            out.append(".")
-        else:
-            out.append(re.escape(char))
-    return "".join(out)
-
-
-@lru_cache(maxsize=8192)
-def compile_regex(regex: str, ignore_case: bool) -> re.Pattern[str]:
-    """A compiled, cached, fully anchored regular expression."""
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile(f"(?:{regex})\\Z", flags)
 
 
 @dataclass(frozen=True)
@@ -57,20 +40,64 @@ def split_variables(text: str) -> tuple[Part, ...]:
     """Split a 2012-10-17 pattern into glob text and variable parts."""
     parts: list[Part] = []
     pos = 0
-    for found in _VARIABLE.finditer(text):
-        if found.start() > pos:
-            parts.append(text[pos : found.start()])
-        name, default = found.group(1), found.group(2)
-        if default is not None:
-            default = default.replace("''", "'")
+    for start, end, name, default in _variables(text):
+        if start > pos:
+            parts.append(text[pos:start])
         if name in _ESCAPES and default is None:
             parts.append(Variable(key="", default=_ESCAPES[name]))
         else:
             parts.append(Variable(key=name.lower(), default=default))
-        pos = found.end()
+        pos = end
     if pos < len(text):
         parts.append(text[pos:])
     return tuple(parts)
+
+
+def _variables(text: str) -> Iterator[tuple[int, int, str, str | None]]:
+    """(start, end, key, default) of each `${...}` in `text`, in one left-to-right pass."""
+    search = 0
+    while (start := text.find("${", search)) >= 0:
+        stop = _KEY_END.search(text, start + 2)
+        if stop is None:
+            return  # no `}` left: no later `${` can close either
+        name = text[start + 2 : stop.start()].strip()
+        end, default = -1, None
+        if stop.group() == "}":
+            end = stop.end()
+        elif stop.group() == ",":
+            end, default = _default(text, stop.end())
+        if end >= 0 and name:
+            yield start, end, name, default
+            search = end
+        else:
+            # Every `${` before `stop` reaches the same stop and fails the same way.
+            search = stop.start() + 1
+
+
+def _default(text: str, pos: int) -> tuple[int, str | None]:
+    """After `${key,`: the end of `'default'}` and the default, or (-1, None)."""
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if not text.startswith("'", pos):
+        return -1, None
+    pieces: list[str] = []
+    pos += 1
+    while True:
+        quote = text.find("'", pos)
+        if quote < 0:
+            return -1, None
+        pieces.append(text[pos:quote])
+        if text.startswith("''", quote):
+            pieces.append("'")
+            pos = quote + 2
+            continue
+        pos = quote + 1
+        break
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if not text.startswith("}", pos):
+        return -1, None
+    return pos + 1, "".join(pieces)
 
 
 def resolve_variable(variable: Variable, context: Context) -> str | None:
@@ -87,15 +114,7 @@ def resolve_variable(variable: Variable, context: Context) -> str | None:
 class Pattern:
     """A compiled IAM pattern (action, resource, or condition value)."""
 
-    __slots__ = (
-        "_fragments",
-        "_ignore_case",
-        "_parts",
-        "_static",
-        "_wildcards",
-        "has_variables",
-        "text",
-    )
+    __slots__ = ("_glob", "_ignore_case", "_parts", "_wildcards", "has_variables", "text")
 
     def __init__(self, text: str, *, ignore_case: bool, wildcards: bool, variables: bool) -> None:
         self.text = text
@@ -103,46 +122,32 @@ class Pattern:
         self._wildcards = wildcards
         self._parts: tuple[Part, ...] = split_variables(text) if variables else (text,)
         self.has_variables = any(isinstance(part, Variable) for part in self._parts)
-        self._static: re.Pattern[str] | None = None
-        # Glob text converted once; only variable values are escaped per request.
-        self._fragments = tuple(
-            part if isinstance(part, Variable) else _part_regex(part, wildcards)
-            for part in self._parts
-        )
-        if not self.has_variables:
-            self._static = compile_regex(_part_regex(text, wildcards), ignore_case)
+        self._glob: Glob | None = None
+        if wildcards and not self.has_variables:
+            self._glob = compile_glob(((self._fold(text), True),))
 
-    def regex_for(self, context: Context) -> re.Pattern[str] | None:
-        """The regular expression for this request; None if a variable has no value."""
-        if self._static is not None:
-            return self._static
-        pieces: list[str] = []
-        for part in self._fragments:
-            if isinstance(part, Variable):
-                value = resolve_variable(part, context)
-                if value is None:
-                    return None
-                pieces.append(re.escape(value))
-            else:
-                pieces.append(part)
-        return compile_regex("".join(pieces), self._ignore_case)
+    def _fold(self, text: str) -> str:
+        return text.lower() if self._ignore_case else text
 
     def matches(self, value: str, context: Context) -> bool:
         """Does `value` match this pattern in the given request context?"""
-        if not self._wildcards and self.has_variables:
-            # Exact comparison after substitution: no regular expression needed.
-            pieces: list[str] = []
-            for part in self._parts:
-                resolved = resolve_variable(part, context) if isinstance(part, Variable) else part
+        if self._glob is not None:
+            return self._glob.match(self._fold(value))
+        if not self.has_variables:
+            return self._fold(self.text) == self._fold(value)
+        pieces: list[tuple[str, bool]] = []
+        for part in self._parts:
+            if isinstance(part, Variable):
+                resolved = resolve_variable(part, context)
                 if resolved is None:
                     return False
-                pieces.append(resolved)
-            text = "".join(pieces)
-            if self._ignore_case:
-                return text.lower() == value.lower()
-            return text == value
-        regex = self.regex_for(context)
-        return regex is not None and regex.match(value) is not None
+                # A variable's value is literal text: its `*` matches only a `*`.
+                pieces.append((self._fold(resolved), False))
+            else:
+                pieces.append((self._fold(part), self._wildcards))
+        if not self._wildcards:
+            return "".join(text for text, _wild in pieces) == self._fold(value)
+        return compile_glob(tuple(pieces)).match(self._fold(value))
 
     def variable_keys(self) -> tuple[str, ...]:
         """Keys of the variables (without a default) in this pattern."""
@@ -153,14 +158,18 @@ class Pattern:
         )
 
 
-def _part_regex(text: str, wildcards: bool) -> str:
-    return glob_to_regex(text) if wildcards else re.escape(text)
-
-
 class PatternSet:
     """Several patterns matched as one: a statement's Action or Resource list."""
 
-    __slots__ = ("_combined", "_dynamic", "_exact", "_ignore_case", "matches_all", "patterns")
+    __slots__ = (
+        "_dynamic",
+        "_exact",
+        "_globs",
+        "_ignore_case",
+        "_prefixes",
+        "matches_all",
+        "patterns",
+    )
 
     def __init__(self, texts: tuple[str, ...], *, ignore_case: bool, variables: bool) -> None:
         self._ignore_case = ignore_case
@@ -168,17 +177,15 @@ class PatternSet:
             Pattern(text, ignore_case=ignore_case, wildcards=True, variables=variables)
             for text in texts
         )
-        self.matches_all = any(text == "*" for text in texts)
+        self.matches_all = any(text.strip("*") == "" for text in texts)
         fold = str.lower if ignore_case else str
-        static = [p for p in self.patterns if not p.has_variables]
-        # Plain names (no wildcard) go in a set: most Action lists are just names.
-        self._exact = frozenset(fold(p.text) for p in static if not _has_wildcard(p.text))
-        globbed = [p.text for p in static if _has_wildcard(p.text)]
-        self._combined = (
-            compile_regex("|".join(glob_to_regex(g) for g in globbed), ignore_case)
-            if globbed
-            else None
-        )
+        static = [fold(p.text) for p in self.patterns if not p.has_variables]
+        # Plain names go in a set and `prefix*` in one startswith tuple (both C speed):
+        # most Action and Resource lists are just that. The rest are compiled globs.
+        self._exact = frozenset(t for t in static if not _has_wildcard(t))
+        prefixes = [t.rstrip("*") for t in static if _is_prefix(t)]
+        self._prefixes = tuple(prefixes) if prefixes else None
+        self._globs = tuple(glob(t) for t in static if _has_wildcard(t) and not _is_prefix(t))
         self._dynamic = tuple(p for p in self.patterns if p.has_variables)
 
     def __eq__(self, other: object) -> bool:
@@ -196,8 +203,11 @@ class PatternSet:
         """Does any pattern match? `value` must already be lower-case when ignore_case."""
         if self.matches_all or value in self._exact:
             return True
-        if self._combined is not None and self._combined.match(value) is not None:
+        if self._prefixes is not None and value.startswith(self._prefixes):
             return True
+        for compiled in self._globs:
+            if compiled.match(value):
+                return True
         return any(p.matches(value, context) for p in self._dynamic)
 
     def variable_keys(self) -> tuple[str, ...]:
@@ -207,6 +217,12 @@ class PatternSet:
 
 def _has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text
+
+
+def _is_prefix(text: str) -> bool:
+    """`literal*` (one or more trailing stars, no other wildcard)."""
+    stem = text.rstrip("*")
+    return stem != text and not _has_wildcard(stem)
 
 
 def arn_parts(arn: str) -> list[str] | None:
@@ -221,7 +237,4 @@ def arn_like(pattern: str, value: str) -> bool:
     value_parts = arn_parts(value)
     if pattern_parts is None or value_parts is None:
         return False
-    return all(
-        compile_regex(glob_to_regex(p), False).match(v) is not None
-        for p, v in zip(pattern_parts, value_parts, strict=True)
-    )
+    return all(glob(p).match(v) for p, v in zip(pattern_parts, value_parts, strict=True))
