@@ -22,57 +22,15 @@ CLOCK_FAIL_SECONDS = 300
 ROOT_DEVICE_MARKER = "root-account-mfa-device"
 
 
-def _aws_error_cause(exc: OnboardError) -> str:
-    code = getattr(exc, "code", "")
-    name = type(exc).__name__
-    if name == "ExpiredCredentials" or code in ("ExpiredToken", "RequestExpired"):
-        return "expired-session-token"
-    if name == "ClockSkew":
-        return "clock-skew"
-    if code in ("InvalidClientTokenId", "SignatureDoesNotMatch"):
-        return "wrong-account-or-profile"
-    if "sso" in (exc.what + exc.why).lower():
-        return "expired-sso-token"
-    return "no-credentials-configured"
+def _chain_profile(ctx: DoctorContext) -> str | None:
+    """The profile git's helper (or grc) loads; None when it uses environment keys."""
+    from onboard.doctor.credential_checks import git_chain
 
-
-def check_identity(ctx: DoctorContext) -> Finding:
-    """The credentials work (GetCallerIdentity) and belong to an IAM user."""
-    try:
-        identity = ctx.fact("whoami", lambda: ctx.gateway().whoami())
-    except OnboardError as exc:
-        return Finding(
-            "credentials.identity",
-            "fail",
-            f"AWS does not accept these credentials: {exc.what}",
-            tuple(part for part in (exc.why, exc.next_step) if part),
-            Fix(exc.next_step or "Configure credentials: aws configure --profile NAME"),
-            causes=(_aws_error_cause(exc),),
-        )
-    source = identity.credential_source
-    session = ctx.session_profile()
-    if session:
-        source = f"MFA session profile {session}"
-    summary = f"{identity.arn} (account {identity.account}, from {source})"
-    data = {"arn": identity.arn, "account": identity.account, "source": identity.credential_source}
-    if identity.user_name is None:
-        return Finding(
-            "credentials.identity",
-            "warn",
-            f"{summary}: not an IAM user, so SSH keys and Git credentials do not apply",
-            data=data,
-        )
-    return Finding(
-        "credentials.identity",
-        "ok",
-        summary,
-        rules_out=("no-credentials-configured", "expired-session-token"),
-        data=data,
-    )
+    return git_chain(ctx).profile
 
 
 def _credentials_section(ctx: DoctorContext) -> tuple[str, dict[str, str]] | None:
-    profile = ctx.settings.profile or ctx.env().get("AWS_PROFILE") or "default"
+    profile = _chain_profile(ctx) or "default"
     parser = configparser.RawConfigParser()
     try:
         parser.read(ctx.settings.home.aws_credentials, encoding="utf-8")
@@ -86,10 +44,10 @@ def _credentials_section(ctx: DoctorContext) -> tuple[str, dict[str, str]] | Non
 def check_expiry(ctx: DoctorContext) -> Finding:
     """A session (temporary) profile has not expired; long-term keys do not expire."""
     env = ctx.env()
-    if env.get("AWS_ACCESS_KEY_ID") and not ctx.settings.profile:
+    profile_name = _chain_profile(ctx)
+    if profile_name is None:
         kind = "session" if env.get("AWS_SESSION_TOKEN") else "long-term"
         return ok("credentials.expiry", f"{kind} credentials from the environment")
-    profile_name = ctx.settings.profile or env.get("AWS_PROFILE") or "default"
     config = _config_section(ctx, profile_name)
     if "sso_session" in config or "sso_start_url" in config:
         return _sso_expiry(ctx, profile_name, config)
@@ -184,10 +142,9 @@ def _config_section(ctx: DoctorContext, profile: str) -> dict[str, str]:
 
 def check_profile(ctx: DoctorContext) -> Finding:
     """Where the credentials come from: environment, keys, SSO, credential_process, aws login."""
-    env = ctx.env()
-    if env.get("AWS_ACCESS_KEY_ID") and not ctx.settings.profile:
+    profile = _chain_profile(ctx)
+    if profile is None:
         return ok("credentials.profile", "credentials from AWS_ACCESS_KEY_ID in the environment")
-    profile = ctx.settings.profile or env.get("AWS_PROFILE") or "default"
     config = _config_section(ctx, profile)
     if "login_session" in config:
         return Finding(
@@ -331,7 +288,6 @@ def check_stale_device(ctx: DoctorContext) -> Finding:
 
 
 CHECKS = (
-    CheckSpec("credentials.identity", check_identity, helpdesk=True),
     CheckSpec("credentials.profile", check_profile),
     CheckSpec("credentials.expiry", check_expiry),
     CheckSpec("credentials.clock", check_clock),

@@ -15,9 +15,18 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from onboard.doctor import account_checks, live_checks, local_checks, policy_checks, ssh_checks
+from onboard.doctor import (
+    account_checks,
+    agreement,
+    credential_checks,
+    live_checks,
+    local_checks,
+    policy_checks,
+    remote_checks,
+    ssh_checks,
+)
 from onboard.doctor.context import CheckSpec, DoctorContext
-from onboard.doctor.findings import Finding, skipped
+from onboard.doctor.findings import Finding, Fix, skipped
 from onboard.errors import OnboardError
 
 __all__ = ["CheckSpec", "DoctorContext", "all_checks", "run_checks", "select"]
@@ -29,12 +38,46 @@ def _safe(spec: CheckSpec, ctx: DoctorContext) -> list[Finding]:
     try:
         result = spec.run(ctx)
     except OnboardError as exc:
+        unreachable = _aws_away(spec.id, exc)
+        if unreachable is not None:
+            return [unreachable]
         # A check that cannot get its facts is skipped with the reason, not crashed:
         # the finding that owns that failure (e.g. credentials.identity) reports it.
         return [skipped(spec.id, _reason(exc, ctx))]
-    except Exception as exc:  # a bug in one check must not hide the others
-        return [skipped(spec.id, f"check crashed: {type(exc).__name__}: {exc}")]
+    except Exception as exc:  # a bug in one check must not hide the others, nor pass
+        return [
+            Finding(
+                spec.id,
+                "fail",
+                f"the check crashed: {type(exc).__name__}: {exc}",
+                ("the doctor could not judge this; the rest of the report stands",),
+                Fix("Report it with this output (onboard doctor --markdown)"),
+            )
+        ]
     return result if isinstance(result, list) else [result]
+
+
+def _aws_away(check_id: str, exc: OnboardError) -> Finding | None:
+    """Throttled or unreachable AWS: a warning or failure with the reason, never a quiet skip."""
+    name = type(exc).__name__
+    why = exc.why or exc.what
+    if name == "Throttled":
+        return Finding(
+            check_id,
+            "warn",
+            f"AWS throttled this check: {why}",
+            fix=Fix("Wait a minute and run the doctor again"),
+            causes=("throttled",),
+        )
+    if name in ("EndpointUnreachable", "ServiceUnavailable"):
+        return Finding(
+            check_id,
+            "fail",
+            f"AWS could not be reached: {exc.what} ({why})",
+            fix=Fix(exc.next_step or "Check the network, proxy and AWS_ENDPOINT_URL"),
+            causes=("network-blocked",) if name == "EndpointUnreachable" else (),
+        )
+    return None
 
 
 def _reason(exc: OnboardError, ctx: DoctorContext) -> str:
@@ -63,10 +106,30 @@ def _known_user(ctx: DoctorContext) -> str:
     return str(name) if name else "YOUR-USER-NAME"
 
 
+_METHOD_CHECKS = {
+    "ssh": ("ssh.", "env.ssh", "env.git_ssh"),
+    "https": ("git.", "credentials.", "env.aws"),
+    "grc": ("env.grc", "credentials.", "git.remote"),
+}
+
+
+def _method_prefixes(ctx: DoctorContext) -> tuple[str, ...]:
+    """Id prefixes of the checks of the judged remote's method (run first)."""
+    if ctx.helpdesk:
+        return ("credentials.",)
+    try:
+        target = ctx.primary_target()
+    except Exception:  # git.remote reports a clone git cannot read
+        target = None
+    return _METHOD_CHECKS.get(target.method if target else "https", ("git.",))
+
+
 def all_checks() -> tuple[CheckSpec, ...]:
     """Every registered check, in report order."""
     return (
         *local_checks.CHECKS,
+        *remote_checks.CHECKS,
+        *credential_checks.CHECKS,
         *account_checks.CHECKS,
         *ssh_checks.CHECKS,
         *policy_checks.CHECKS,
@@ -114,10 +177,18 @@ def run_checks(
 
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="doctor") as pool:
         # The live checks wait longest (git, then the AWS CLI helper): start them first
-        # so they never queue behind quick checks; the report keeps registration order.
-        order = sorted(range(len(chosen)), key=lambda i: not chosen[i].id.startswith("live."))
+        # so they never queue behind quick checks; then the checks of the remote's own
+        # method. The report keeps registration order.
+        first = _method_prefixes(ctx)
+        order = sorted(
+            range(len(chosen)),
+            key=lambda i: (
+                not chosen[i].id.startswith("live."),
+                not chosen[i].id.startswith(first),
+            ),
+        )
         futures = [pool.submit(run_one, i, chosen[i]) for i in order]
         for future in futures:
             future.result()
     findings = [f for i in range(len(chosen)) for f in results.get(i, [])]
-    return live_checks.decide_live(findings), time.perf_counter() - started
+    return agreement.decide(findings), time.perf_counter() - started

@@ -11,6 +11,7 @@ import json
 import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from onboard.errors import InvalidInput
@@ -41,7 +42,14 @@ def register(subparsers: Any) -> None:
             "checks another user's account and can repair it."
         ),
     )
-    parser.add_argument("--repo", help="repository to check (default: the first one found)")
+    parser.add_argument(
+        "--repo",
+        help="repository to check (default: the clone's CodeCommit remotes, else the first one "
+        "found)",
+    )
+    parser.add_argument(
+        "--url", help="a clone URL to check, as git would use it (https, ssh or codecommit://)"
+    )
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="stable JSON (docs/doctor.md)")
     output.add_argument("--markdown", action="store_true", help="ticket-ready Markdown")
@@ -91,6 +99,17 @@ def validate(args: argparse.Namespace) -> None:
 
     # clone_url checks the region and repository names as CodeCommit does.
     gitconfig.clone_url(args.region or DEFAULT_REGION, args.repo or "my-repo", "https-helper")
+    if args.url is not None:
+        from onboard.doctor.remotes import parse_url
+
+        if parse_url(args.url, DEFAULT_REGION) is None:
+            raise InvalidInput(
+                f"{args.url!r} is not a CodeCommit clone URL",
+                "the doctor judges https://git-codecommit.REGION.amazonaws.com/v1/repos/REPO, "
+                "ssh://git-codecommit.REGION.amazonaws.com/v1/repos/REPO and "
+                "codecommit::REGION://[PROFILE@]REPO",
+                "copy the URL from `git remote -v` or the CodeCommit console",
+            )
     if not args.timeout > 0:
         raise InvalidInput(
             f"--timeout {args.timeout:g} is not a wait",
@@ -242,7 +261,7 @@ def run(args: argparse.Namespace) -> int:
                 actions = run_actions(args, settings)
         ctx = DoctorContext(
             settings, repo=args.repo or settings.repo, subject_user=args.user,
-            live_timeout=args.timeout,
+            live_timeout=args.timeout, url=args.url, cwd=Path.cwd(),
         )  # fmt: skip
         specs = select(all_checks(), ctx, args.only)
         # Who am I is a network call: ask it beside the checks, not after them
@@ -255,9 +274,11 @@ def run(args: argparse.Namespace) -> int:
             findings,
             subject,
             region=ctx.region,
-            repo=ctx.repo,
+            repo=ctx.repo_name,
             mode="helpdesk" if args.user else "self",
             elapsed_seconds=elapsed,
+            targets=_targets(ctx),
+            actions=tuple(actions),
         )
         secrets = _known_secrets(settings)
         if args.json:
@@ -270,6 +291,14 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(report.to_text(doctor_run, secrets), end="")
         return doctor_run.exit_code
+
+
+def _targets(ctx: Any) -> tuple[dict[str, Any], ...]:
+    """The remotes/URL judged, for the report (none when git could not be asked)."""
+    try:
+        return tuple(t.to_json() for t in ctx.targets())
+    except Exception:  # git.remote reports why the clone could not be read
+        return ()
 
 
 def _skip_final_collection() -> None:

@@ -8,19 +8,23 @@ and runner), so there is no import circle.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from onboard.aws.files import SESSION_SUFFIX, read_session_profile
 from onboard.doctor.findings import Finding
+from onboard.doctor.remotes import CloneView, Target, parse_url
 from onboard.errors import OnboardError
 from onboard.settings import Settings
 
 if TYPE_CHECKING:
     from onboard.aws.gateway import Gateway
+    from onboard.aws.models import SessionCredentials
 
 T = TypeVar("T")
 Check = Callable[["DoctorContext"], "Finding | list[Finding]"]
@@ -58,6 +62,12 @@ class DoctorContext:
     `subject_user` is None for "me" (the caller) or another user's name in
     helpdesk mode. `gateway_factory` builds the AWS gateway (tests inject
     one; by default it is built from `settings` on first use).
+
+    Git's effective view is the root: `url` (--url) or, inside a clone at
+    `cwd`, its CodeCommit remotes name the region and repository judged;
+    `repo` (--repo) names one from outside a clone. `session` is an MFA
+    session handed over by the walkthrough, used for the account reads.
+    `live_timeout` (--timeout) bounds every subprocess the checks start.
     """
 
     settings: Settings
@@ -65,6 +75,9 @@ class DoctorContext:
     subject_user: str | None = None
     live_timeout: float = 20.0
     gateway_factory: Callable[[], Gateway] | None = None
+    url: str | None = None
+    cwd: Path | None = None
+    session: SessionCredentials | None = field(default=None, repr=False)
     _facts: dict[str, _Lazy] = field(default_factory=dict, repr=False)
     _facts_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -74,8 +87,8 @@ class DoctorContext:
         return self.subject_user is not None
 
     @property
-    def region(self) -> str:
-        """The region to check: --region, the environment's, else us-east-1."""
+    def configured_region(self) -> str:
+        """--region, the environment's, else us-east-1 (before any remote is read)."""
         env = self.settings.env()
         return (
             self.settings.region
@@ -83,6 +96,48 @@ class DoctorContext:
             or env.get("AWS_DEFAULT_REGION")
             or DEFAULT_REGION
         )
+
+    @property
+    def region(self) -> str:
+        """The region judged: the remote's (or --url's) when git names one, else configured."""
+        target = self.primary_target()
+        return target.region if target is not None else self.configured_region
+
+    @property
+    def repo_name(self) -> str | None:
+        """The repository judged: the remote's (or --url's), else --repo."""
+        target = self.primary_target()
+        return target.repo if target is not None else self.repo
+
+    def clone(self) -> CloneView:
+        """The clone at `cwd` and its CodeCommit remotes (read once)."""
+        if self.cwd is None or self.helpdesk:
+            return CloneView(None)
+        from onboard.doctor.remotes import read_clone
+
+        cwd, timeout, region = self.cwd, self.live_timeout, self.configured_region
+        return self.fact("clone", lambda: read_clone(cwd, self.env(), timeout, region))
+
+    def targets(self) -> tuple[Target, ...]:
+        """What git connects to: --url; else the clone's CodeCommit remotes; else --repo.
+
+        --repo inside a clone keeps the remotes of that repository (or names it alone).
+        """
+        if self.url is not None:
+            parsed = parse_url(self.url, self.configured_region)
+            return (dataclasses.replace(parsed, source="--url"),) if parsed else ()
+        remotes = self.clone().targets
+        if self.repo is not None:
+            same = tuple(t for t in remotes if t.repo == self.repo)
+            return same
+        return remotes
+
+    def primary_target(self) -> Target | None:
+        """The target the static checks judge: `origin` first, else the first remote."""
+        targets = self.targets()
+        if not targets:
+            return None
+        return next((t for t in targets if t.remote == "origin"), targets[0])
 
     def env(self) -> dict[str, str]:
         """Environment for git/ssh/aws subprocesses (the settings' home)."""
@@ -104,7 +159,7 @@ class DoctorContext:
         need MFA; the walkthrough saves such a session, so the doctor uses it
         when it is there. Never in helpdesk mode, never over an explicit -mfa profile.
         """
-        if self.helpdesk:
+        if self.helpdesk or self.session is not None:
             return None
         profile = self.settings.profile or self.env().get("AWS_PROFILE")
         if profile and profile.endswith(SESSION_SUFFIX):
@@ -125,9 +180,11 @@ class DoctorContext:
             session = self.session_profile()
             settings = self.settings.replace(profile=session) if session else self.settings
             # Few retries: a doctor must answer quickly even when AWS does not.
-            return Gateway.from_settings(
+            gateway = Gateway.from_settings(
                 settings, max_attempts=2, connect_timeout=3.0, read_timeout=10.0
             )
+            # The walkthrough's MFA session (item 5): the account as the walkthrough sees it.
+            return gateway.with_session(self.session) if self.session is not None else gateway
 
         return self.fact("gateway", build)
 

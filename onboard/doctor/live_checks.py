@@ -1,28 +1,28 @@
-"""Live checks: `git ls-remote` per configured method, its output through `explain`.
+"""Live checks: `git ls-remote` per remote git uses (else per configured method).
 
 A failing ls-remote is explained from its text first; once every check
-has finished, `decide_live` re-ranks the candidates with what the other
+has finished, `agreement.decide` re-ranks the candidates with what the other
 checks confirmed or ruled out (a bare 403 becomes "the keychain helper"
 when git.helpers found one ahead of the AWS helper).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from collections.abc import Sequence
 
 from onboard.doctor.context import CheckSpec, DoctorContext
-from onboard.doctor.explain import explain, rerank
+from onboard.doctor.explain import explain
 from onboard.doctor.findings import Finding, Fix, skipped
 from onboard.doctor.lsremote import run_ls_remote
+from onboard.doctor.remotes import Target
 from onboard.git import config as gitconfig
 
 LIVE_PREFIX = "live."
 
 
 def _repo(ctx: DoctorContext) -> str | None:
-    repo = ctx.repo or ctx.settings.repo
+    repo = ctx.repo_name or ctx.settings.repo
     if repo:
         return repo
     names = ctx.fact("repositories", lambda: ctx.gateway().list_repositories())
@@ -35,10 +35,9 @@ def _env(ctx: DoctorContext) -> dict[str, str]:
     return ctx.env()
 
 
-def _https_method(ctx: DoctorContext, repo: str) -> tuple[str | None, bool]:
+def _https_method(ctx: DoctorContext, url: str) -> tuple[str | None, bool]:
     """The HTTPS method git is configured for, and whether only the AWS helper answers."""
-    url = gitconfig.clone_url(ctx.region, repo, "https-helper")
-    helpers = gitconfig.credential_helpers_for(url, ctx.env())
+    helpers = gitconfig.credential_helpers_for(url, ctx.env(), cwd=ctx.cwd)
     if any(h.is_aws_helper for h in helpers):
         return "https-helper", all(h.is_aws_helper for h in helpers)
     return ("https-git-credentials" if helpers else None), False
@@ -62,25 +61,37 @@ def _other_methods(ctx: DoctorContext) -> list[str]:
     return methods
 
 
-def _ls_remote(ctx: DoctorContext, repo: str, method: str, early_at_store: bool = False) -> Finding:
-    profile = ctx.settings.profile or ctx.env().get("AWS_PROFILE")
-    url = gitconfig.clone_url(ctx.region, repo, method, profile)
-    check_id = f"{LIVE_PREFIX}{method}"
-    live = run_ls_remote(url, _env(ctx), ctx.live_timeout, early_at_store=early_at_store)
+def _ls_remote(
+    ctx: DoctorContext,
+    url: str,
+    method: str,
+    early_at_store: bool = False,
+    *,
+    check_id: str | None = None,
+    target: Target | None = None,
+) -> Finding:
+    check_id = check_id or f"{LIVE_PREFIX}{method}"
+    live = run_ls_remote(
+        url, _env(ctx), ctx.live_timeout, early_at_store=early_at_store, cwd=ctx.cwd
+    )
     result = live.result
+    where = {"method": method, "url": url}
+    if target is not None:
+        where.update(remote=target.remote or "", region=target.region, repo=target.repo)
     timing = {"seconds": round(live.seconds, 3), "answered_at_store": live.early}
+    name = target.label if target is not None else url.rsplit("/", 1)[-1]
     if result.ok:
         how = " (CodeCommit accepted the AWS helper's password)" if live.early else ""
         return Finding(
             check_id,
             "ok",
-            f"git ls-remote works over {method} ({repo}){how}",
-            data={"method": method, "url": url, **timing},
+            f"git ls-remote works over {method} ({name}){how}",
+            data={**where, **timing},
         )
     output = (result.stderr or result.stdout).strip()
     explanation = explain(output, method)
     top = explanation.top
-    summary = f"git ls-remote failed over {method}"
+    summary = f"git ls-remote failed over {method} ({name})"
     if top is not None:
         summary += f": {top.cause.title}"
     return Finding(
@@ -91,8 +102,7 @@ def _ls_remote(ctx: DoctorContext, repo: str, method: str, early_at_store: bool 
         Fix(top.cause.fix) if top is not None else None,
         causes=explanation.cause_ids[:1] if explanation.verdict == "explained" else (),
         data={
-            "method": method,
-            "url": url,
+            **where,
             "output": output[-2000:],
             "verdict": explanation.verdict,
             "candidates": list(explanation.cause_ids[:5]),
@@ -101,24 +111,59 @@ def _ls_remote(ctx: DoctorContext, repo: str, method: str, early_at_store: bool 
     )
 
 
+def _target_runs(ctx: DoctorContext, targets: Sequence[Target]) -> list[tuple[str, Target, bool]]:
+    """(method, target, early) for each remote git would use: the scheme, HTTPS by its helpers."""
+    runs = []
+    for target in targets:
+        if target.method == "https":
+            method, only_aws = _https_method(ctx, target.url)
+            runs.append((method or "https-helper", target, only_aws))
+        else:
+            runs.append((target.method, target, False))
+    return runs
+
+
+def _check_id(method: str, target: Target, runs: Sequence[tuple[str, Target, bool]]) -> str:
+    same = [t for m, t, _ in runs if m == method]
+    if len(same) == 1 or target is same[0]:
+        return f"{LIVE_PREFIX}{method}"
+    suffix = target.remote or target.repo
+    return f"{LIVE_PREFIX}{method}.{suffix}" + (".push" if target.push_url else "")
+
+
 def check_live(ctx: DoctorContext) -> list[Finding]:
-    """`git ls-remote` with a timeout for each method this computer is configured for.
+    """`git ls-remote` with a timeout for each remote git uses, else each configured method.
 
     HTTPS starts as soon as git's helpers are known, while `ssh -G` still
     decides whether SSH is configured: each method waits on the network.
     """
     from concurrent.futures import Future, ThreadPoolExecutor
 
+    targets = ctx.targets()
+    if targets:
+        runs = _target_runs(ctx, targets)
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="doctor-live") as pool:
+            futures = [
+                pool.submit(
+                    _ls_remote, ctx, t.url, m, early, check_id=_check_id(m, t, runs), target=t
+                )
+                for m, t, early in runs
+            ]
+            return [f.result() for f in futures]
     repo = _repo(ctx)
     if repo is None:
         return [skipped("live.ls_remote", "no repository given (--repo) and none found")]
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="doctor-live") as pool:
-        runs: list[Future[Finding]] = []
-        https, only_aws = _https_method(ctx, repo)
+        work: list[Future[Finding]] = []
+        url = gitconfig.clone_url(ctx.region, repo, "https-helper")
+        https, only_aws = _https_method(ctx, url)
         if https is not None:
-            runs.append(pool.submit(_ls_remote, ctx, repo, https, only_aws))
-        runs += [pool.submit(_ls_remote, ctx, repo, m) for m in _other_methods(ctx)]
-        if not runs:
+            work.append(pool.submit(_ls_remote, ctx, url, https, only_aws))
+        profile = ctx.settings.profile or ctx.env().get("AWS_PROFILE")
+        for method in _other_methods(ctx):
+            other = gitconfig.clone_url(ctx.region, repo, method, profile)
+            work.append(pool.submit(_ls_remote, ctx, other, method))
+        if not work:
             return [
                 Finding(
                     "live.ls_remote",
@@ -128,48 +173,7 @@ def check_live(ctx: DoctorContext) -> list[Finding]:
                     fix=Fix("Set git up: run onboard (the walkthrough)", "onboard"),
                 )
             ]
-        return [run.result() for run in runs]
-
-
-def decide_live(findings: Sequence[Finding]) -> tuple[Finding, ...]:
-    """Re-rank each failed live finding's candidates with the other checks' evidence."""
-    confirmed: set[str] = set()
-    ruled_out: set[str] = set()
-    for finding in findings:
-        if finding.id.startswith(LIVE_PREFIX):
-            continue
-        if finding.status in ("fail", "warn"):
-            confirmed.update(finding.causes)
-        ruled_out.update(finding.rules_out)
-    decided = []
-    for finding in findings:
-        output = finding.data.get("output")
-        if not finding.id.startswith(LIVE_PREFIX) or finding.status != "fail" or output is None:
-            decided.append(finding)
-            continue
-        method = finding.data.get("method")
-        first = explain(str(output), str(method) if method else None)
-        relevant = {c for c in confirmed if c in first.cause_ids} or set()
-        final = rerank(first, confirmed=relevant, ruled_out=ruled_out)
-        top = final.top
-        if top is None:
-            decided.append(finding)
-            continue
-        data = {
-            **finding.data,
-            "verdict": final.verdict,
-            "candidates": list(final.cause_ids[:5]),
-        }
-        decided.append(
-            dataclasses.replace(
-                finding,
-                summary=f"git ls-remote failed over {method}: {top.cause.title}",
-                fix=Fix(top.cause.fix),
-                causes=(top.cause.id,) if final.verdict == "explained" else (),
-                data=data,
-            )
-        )
-    return tuple(decided)
+        return [run.result() for run in work]
 
 
 CHECKS = (CheckSpec("live.ls_remote", check_live),)

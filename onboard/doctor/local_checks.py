@@ -32,8 +32,11 @@ _AWS_HELPER_SETUP = (
 
 
 def https_url(ctx: DoctorContext) -> str:
-    """The HTTPS clone URL the git checks resolve helpers for."""
-    return gitconfig.clone_url(ctx.region, ctx.repo or "my-repo", "https-helper")
+    """The HTTPS URL the git checks resolve helpers for: the remote's, else the clone URL."""
+    target = ctx.primary_target()
+    if target is not None and target.method == "https":
+        return target.url
+    return gitconfig.clone_url(ctx.region, ctx.repo_name or "my-repo", "https-helper")
 
 
 def _which(ctx: DoctorContext, name: str) -> str | None:
@@ -149,7 +152,7 @@ def check_helpers(ctx: DoctorContext) -> Finding:
     """Which credential helpers git will run for the CodeCommit HTTPS URL, in order."""
     url = https_url(ctx)
     env = ctx.env()
-    helpers = gitconfig.credential_helpers_for(url, env)
+    helpers = gitconfig.credential_helpers_for(url, env, cwd=ctx.cwd)
     listing = tuple(f"{h.value}  ({h.scope}: {h.origin_file})" for h in helpers)
     if not helpers:
         return Finding(
@@ -203,7 +206,7 @@ def check_helpers(ctx: DoctorContext) -> Finding:
 
 
 def _aws_helper(ctx: DoctorContext) -> gitconfig.HelperEntry | None:
-    helpers = gitconfig.credential_helpers_for(https_url(ctx), ctx.env())
+    helpers = gitconfig.credential_helpers_for(https_url(ctx), ctx.env(), cwd=ctx.cwd)
     return next((h for h in helpers if h.is_aws_helper), None)
 
 

@@ -24,8 +24,10 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
-from onboard.git.cli import GitResult, ls_remote
+from onboard.doctor.procs import run_bounded
+from onboard.git.cli import GitResult
 
 _NO_PROMPT = {
     "GIT_TERMINAL_PROMPT": "0",
@@ -57,15 +59,30 @@ def is_store_start(event: Mapping[str, object]) -> bool:
 
 
 def run_ls_remote(
-    url: str, env: Mapping[str, str], timeout: float, *, early_at_store: bool = False
+    url: str,
+    env: Mapping[str, str],
+    timeout: float,
+    *,
+    early_at_store: bool = False,
+    cwd: Path | None = None,
 ) -> LiveResult:
-    """`git ls-remote URL` (never prompts, `timeout` seconds); see the module docstring."""
+    """`git ls-remote URL` in `cwd` (never prompts, `timeout` s); see the module docstring.
+
+    In a clone (`cwd`) the repository's own config (helpers, sshCommand) applies.
+    """
     started = time.perf_counter()
-    if not early_at_store or sys.platform == "win32" or not os.path.isdir(DEV_FD):
-        return LiveResult(ls_remote(url, env, timeout), seconds=time.perf_counter() - started)
-    read_fd, write_fd = os.pipe()
     run_env = {k: v for k, v in env.items() if k not in ("GIT_ASKPASS", "SSH_ASKPASS")}
     run_env.update(_NO_PROMPT)
+    if not early_at_store or sys.platform == "win32" or not os.path.isdir(DEV_FD):
+        ran = run_bounded(["git", "ls-remote", url], run_env, timeout, cwd=cwd)
+        stderr = ran.stderr
+        if ran.timed_out:
+            stderr = (stderr + f"\ngit ls-remote gave no answer within {timeout:g} seconds").strip()
+        elif ran.error is not None:
+            stderr = f"git could not start: {ran.error}"
+        result = GitResult(ran.ok, ran.returncode, ran.stdout, stderr, timed_out=ran.timed_out)
+        return LiveResult(result, seconds=time.perf_counter() - started)
+    read_fd, write_fd = os.pipe()
     # trace2 takes a bare fd only from 2 to 9; an absolute path to the inherited pipe
     # works for any fd. The helper runs in git-remote-https, two levels down.
     run_env.update(GIT_TRACE2_EVENT=f"{DEV_FD}/{write_fd}", GIT_TRACE2_EVENT_NESTING="4")
@@ -77,6 +94,7 @@ def run_ls_remote(
             stderr=subprocess.PIPE,
             text=True,
             env=run_env,
+            cwd=cwd,
             pass_fds=(write_fd,),
             start_new_session=True,
         )

@@ -43,7 +43,7 @@ def _engine_verdict(ctx: DoctorContext, user: str) -> Finding:
     boundaries = [
         parse_policy(p.document, p.name, kind="boundary") for p in named if p.kind == "boundary"
     ]
-    target = GitTarget(_account(ctx), user, ctx.region, ctx.repo or "my-repo")
+    target = GitTarget(_account(ctx), user, ctx.region, ctx.repo_name or "my-repo")
     report = check_git(identity, target, boundaries=boundaries)
     listing = ", ".join(f"{p.name} ({p.kind}{f' via {p.source}' * bool(p.source)})" for p in named)
     details = (
@@ -85,7 +85,7 @@ def _engine_verdict(ctx: DoctorContext, user: str) -> Finding:
 def _simulated_verdict(ctx: DoctorContext, user: str) -> Finding:
     account = _account(ctx)
     user_arn = f"arn:aws:iam::{account}:user/{user}"
-    repo_arn = f"arn:aws:codecommit:{ctx.region}:{account}:{ctx.repo or '*'}"
+    repo_arn = f"arn:aws:codecommit:{ctx.region}:{account}:{ctx.repo_name or '*'}"
     results = ctx.gateway().simulate_principal_policy(user_arn, GIT_ACTIONS, [repo_arn])
     denied = [r for r in results if r.decision != "allowed"]
     details = tuple(

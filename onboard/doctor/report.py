@@ -101,6 +101,10 @@ class DoctorRun:
     repo: str | None = None
     mode: str = "self"
     elapsed_seconds: float | None = None
+    targets: tuple[Mapping[str, Any], ...] = ()
+    """The remotes (or --url/--repo) judged: remote, url, region, repo, method."""
+    actions: tuple[Mapping[str, Any], ...] = ()
+    """Helpdesk actions performed in this run (description, aws_cli, done)."""
 
     @property
     def exit_code(self) -> int:
@@ -123,6 +127,7 @@ def to_json(run: DoctorRun, secrets: Sequence[str] = ()) -> dict[str, Any]:
         "subject": run.subject,
         "region": run.region,
         "repo": run.repo,
+        "targets": [dict(t) for t in run.targets],
         "exit_code": run.exit_code,
         "counts": run.counts(),
         "elapsed_seconds": None if run.elapsed_seconds is None else round(run.elapsed_seconds, 3),
@@ -149,6 +154,7 @@ def to_markdown(run: DoctorRun, secrets: Sequence[str] = ()) -> str:
         f"- **Mode:** {run.mode}",
         f"- **Region:** {run.region or 'default'}",
         f"- **Repository:** {run.repo or '(none given)'}",
+        *(f"- **Remote:** {_target_line(t)}" for t in run.targets),
         f"- **Result:** {counts['fail']} failed, {counts['warn']} warnings, "
         f"{counts['ok']} passed, {counts['skipped']} skipped",
         "",
@@ -161,14 +167,20 @@ def to_markdown(run: DoctorRun, secrets: Sequence[str] = ()) -> str:
         icon = _ICONS[finding.status]
         lines.append(f"| {icon} | `{finding.id}` | {_md_escape(finding.summary)} |")
     problems = [f for f in ranked if f.status in ("fail", "warn")]
-    if problems:
-        lines += ["", "### What to fix", ""]
+    if run.actions:
+        lines += ["", "### Actions performed", ""]
+        for action in run.actions:
+            state = "done" if action.get("done") else "declined"
+            lines.append(f"- {state}: {_md_escape(str(action.get('description', '')))}")
+            lines.append(f"  - `{action.get('aws_cli', '')}`")
     inventory = [f for f in ranked if f.status == "ok" and f.details]
     if run.mode == "helpdesk" and inventory:
         lines += ["", "### Account details", ""]
         for finding in inventory:
             lines.append(f"- `{finding.id}`: {_md_escape(finding.summary)}")
             lines.extend(f"  - {_md_escape(detail)}" for detail in finding.details)
+    if problems:
+        lines += ["", "### What to fix", ""]
     for finding in problems:
         lines.append(f"#### {_ICONS[finding.status]} `{finding.id}`: {finding.summary}")
         lines.extend(f"- {detail}" for detail in finding.details)
@@ -180,10 +192,23 @@ def to_markdown(run: DoctorRun, secrets: Sequence[str] = ()) -> str:
     return redact("\n".join(lines).rstrip() + "\n", secrets)
 
 
+def _target_line(target: Mapping[str, Any]) -> str:
+    """`origin https://... -> my-repo in us-east-1 (https)`."""
+    name = target.get("remote") or target.get("source") or "url"
+    return (
+        f"{name} {target.get('url')} -> {target.get('repo')} in {target.get('region')} "
+        f"({target.get('method')})"
+    )
+
+
 def to_text(run: DoctorRun, secrets: Sequence[str] = ()) -> str:
     """Plain terminal text: one line per finding, details and fixes for problems."""
     marks = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL", "skipped": "skip"}
     lines = [f"onboard doctor: {run.subject}"]
+    lines += [f"  judged: {_target_line(t)}" for t in run.targets]
+    for action in run.actions:
+        state = "done" if action.get("done") else "declined"
+        lines.append(f"  action {state}: {action.get('description', '')}")
     for finding in run.findings:
         lines.append(f"  [{marks[finding.status]}] {finding.id}: {finding.summary}")
         # The helpdesk wants the inventory (keys, devices, policies) even when it is fine.

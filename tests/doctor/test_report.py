@@ -99,6 +99,7 @@ def test_json_schema_is_stable_and_redacted() -> None:
         "subject",
         "region",
         "repo",
+        "targets",
         "exit_code",
         "counts",
         "elapsed_seconds",

@@ -1,0 +1,377 @@
+"""Credentials as git's helper sees them: the chain that process resolves, and its identity.
+
+`credentials.identity` judges the credentials the connection git makes
+really uses (the AWS CLI helper's `--profile` and environment, a
+`codecommit://profile@repo` URL's profile), each failure with its own cause
+and the variable or profile at fault. The saved `<profile>-mfa` session the
+doctor reads the account with is another identity (`credentials.mfa_session`),
+judged on its own where a helper or remote uses it. `credentials.files`
+says when a shared file cannot be parsed, naming the file and line.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from onboard.aws.files import SESSION_SUFFIX
+from onboard.doctor import chain as chains
+from onboard.doctor.chain import Unanswered, bounded, credential_process_keys
+from onboard.doctor.context import CheckSpec, DoctorContext
+from onboard.doctor.findings import Finding, Fix, ok, skipped
+from onboard.errors import OnboardError
+from onboard.git import config as gitconfig
+
+
+def git_chain(ctx: DoctorContext) -> chains.Chain:
+    """The chain of the connection git makes for the judged target (helper, grc, else the CLI)."""
+
+    def compute() -> chains.Chain:
+        env, home = ctx.env(), ctx.settings.home
+        target = ctx.primary_target()
+        if target is not None and target.method == "grc":
+            who = f"git-remote-codecommit ({target.label})"
+            return chains.resolve(
+                who, env, home, explicit_profile=target.profile, explicit_from=f"in {target.url}"
+            )
+        if target is None or target.method == "https":
+            url = _https_url(ctx)
+            helpers = gitconfig.credential_helpers_for(url, env, cwd=ctx.cwd)
+            helper = next((h for h in helpers if h.is_aws_helper), None)
+            if helper is not None:
+                profile, assigned = chains.helper_profile(helper.value)
+                where = f"--profile in the helper ({helper.origin_file})"
+                return chains.resolve(
+                    "git's AWS CLI helper",
+                    env,
+                    home,
+                    explicit_profile=profile,
+                    explicit_from=where,
+                    assigned=assigned,
+                )
+        # No helper or remote names the profile: the AWS CLI as the user runs it.
+        profile = ctx.settings.profile
+        return chains.resolve("the AWS CLI", env, home, explicit_profile=profile,
+                              explicit_from="--profile")  # fmt: skip
+
+    return ctx.fact("git chain", compute)
+
+
+def _https_url(ctx: DoctorContext) -> str:
+    target = ctx.primary_target()
+    if target is not None and target.method == "https":
+        return target.url
+    return gitconfig.clone_url(ctx.region, ctx.repo_name or "my-repo", "https-helper")
+
+
+def _fail(summary: str, cause: str, fix: Fix, *details: str, **data: Any) -> Finding:
+    return Finding(
+        "credentials.identity", "fail", summary, details, fix, causes=(cause,), data=data
+    )
+
+
+def _chain_settings(ctx: DoctorContext, chain: chains.Chain, keys: dict[str, str] | None) -> Any:
+    """Settings whose gateway resolves exactly `chain` (or uses the given keys)."""
+    cleared = {
+        k: v
+        for k, v in chain.env.items()
+        if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    }
+    if keys is not None:
+        return ctx.settings.replace(profile=None, environ={**cleared, **keys})
+    if chain.profile is None:
+        return ctx.settings.replace(profile=None, environ=chain.env)
+    return ctx.settings.replace(profile=chain.profile, environ=cleared)
+
+
+def check_identity(ctx: DoctorContext) -> Finding:
+    """The credentials git's helper (or grc) resolves work, and whose they are."""
+    if ctx.helpdesk:
+        return _helpdesk_identity(ctx)
+    chain = git_chain(ctx)
+    data: dict[str, Any] = {"used_by": chain.user, "profile": chain.profile}
+    keys: dict[str, str] | None = None
+    if chain.profile is not None:
+        files = chains.read_profile(chain, chain.profile)
+        if files.error is not None:
+            return _fail(
+                f"{chain.user} cannot read the AWS files: {files.error}",
+                "aws-config-unparseable",
+                Fix("Fix that line (aws configure writes valid files)"),
+                **data,
+            )
+        if not files.exists and chain.profile != "default":
+            return _fail(
+                f"{chain.user} uses {chain.where}, which does not exist: "
+                f'"The config profile ({chain.profile}) could not be found"',
+                "aws-profile-not-found",
+                Fix(
+                    f"Create it or point {chain.profile_from} at a profile that exists",
+                    f"aws configure --profile {chain.profile}",
+                ),
+                f"looked in {chain.config_file} and {chain.credentials_file}",
+                **data,
+            )
+        command = (files.in_config or {}).get("credential_process")
+        if command:
+            keys, problem = credential_process_keys(chain, command, ctx.live_timeout)
+            if problem is not None:
+                return _fail(
+                    f"{chain.user}: {problem}",
+                    "credential-process-failed",
+                    Fix(f"Run it by hand and fix it: {command}"),
+                    **data,
+                )
+    settings = _chain_settings(ctx, chain, keys)
+
+    def whoami() -> Any:
+        from onboard.aws.gateway import Gateway
+
+        gateway = Gateway.from_settings(
+            settings, max_attempts=2, connect_timeout=3.0, read_timeout=10.0
+        )
+        return gateway.whoami()
+
+    try:
+        identity = ctx.fact("chain whoami", lambda: bounded(whoami, ctx.live_timeout))
+    except Unanswered as exc:
+        return _fail(
+            f"{chain.user}'s credentials ({chain.where}) gave {exc}",
+            "credential-process-failed",
+            Fix("Check the profile's credential_process / SSO / source_profile by hand"),
+            **data,
+        )
+    except OnboardError as exc:
+        return _identity_error(ctx, chain, exc, data)
+    except ValueError as exc:  # botocore refuses a malformed endpoint before any request
+        return _fail(
+            f"AWS cannot be called: {exc}",
+            "aws-endpoint-invalid",
+            Fix("Fix or unset AWS_ENDPOINT_URL", "unset AWS_ENDPOINT_URL"),
+            **data,
+        )
+    data.update(arn=identity.arn, account=identity.account, source=identity.credential_source)
+    summary = f"{identity.arn} (account {identity.account}), {chain.user} uses {chain.where}"
+    session = ctx.session_profile()
+    details = (f"the account is read with MFA session profile {session}",) if session else ()
+    if session:
+        summary += f"; account read with MFA session profile {session}"
+    if identity.user_name is None:
+        return Finding(
+            "credentials.identity",
+            "warn",
+            f"{summary}: not an IAM user, so SSH keys and Git credentials do not apply",
+            details,
+            data=data,
+        )
+    return Finding(
+        "credentials.identity",
+        "ok",
+        summary,
+        details,
+        rules_out=("no-credentials-configured", "expired-session-token"),
+        data=data,
+    )
+
+
+def _helpdesk_identity(ctx: DoctorContext) -> Finding:
+    try:
+        identity = ctx.fact("whoami", lambda: ctx.gateway().whoami())
+    except OnboardError as exc:
+        return _fail(
+            f"AWS does not accept the helpdesk's credentials: {exc.what}",
+            "no-credentials-configured",
+            Fix(exc.next_step or "Set ONBOARD_HELPDESK_ACCESS_KEY_ID/SECRET"),
+            exc.why,
+        )
+    data = {"arn": identity.arn, "account": identity.account}
+    return ok("credentials.identity", f"{identity.arn} (helpdesk)", **data)
+
+
+def _identity_error(
+    ctx: DoctorContext, chain: chains.Chain, exc: OnboardError, data: dict[str, Any]
+) -> Finding:
+    code = str(getattr(exc, "code", "") or "")
+    name = type(exc).__name__
+    why = exc.why or exc.what
+    who = f"{chain.user} ({chain.where})"
+    new_session = Fix("Get a new MFA session: run onboard (session step)")
+    if name == "ExpiredCredentials" and "sso" in (exc.what + why).lower():
+        return _fail(
+            f"the SSO login of {who} has expired",
+            "expired-sso-token",
+            Fix("Log in again", f"aws sso login --profile {chain.profile or 'PROFILE'}"),
+            why,
+            **data,
+        )
+    if name == "ExpiredCredentials":
+        return _fail(f"the session token of {who} has expired", "expired-session-token",
+                     new_session, why, **data)  # fmt: skip
+    if name == "ClockSkew":
+        return _fail(f"AWS refuses {who}: the clock is off", "clock-skew",
+                     Fix("Turn on automatic time synchronisation (NTP)"), why, **data)  # fmt: skip
+    if code == "ProfileNotFound":
+        return _fail(f"{who}: the profile does not exist", "aws-profile-not-found",
+                     Fix(f"aws configure --profile {chain.profile}"), why, **data)  # fmt: skip
+    if code == "SignatureDoesNotMatch":
+        return _fail(
+            f"the secret access key of {who} does not match its key ID",
+            "access-key-secret-wrong",
+            Fix("Enter the key's secret again (aws configure), or create a new key"),
+            why,
+            **data,
+        )
+    if code in ("InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId"):
+        if _has_token(chain):
+            return _fail(
+                f"AWS rejects the session token of {who}: invalid (cut short, or from another key)",
+                "invalid-session-token",
+                Fix("Unset it or get a new session", "unset AWS_SESSION_TOKEN")
+                if chain.has_env_token
+                else new_session,
+                why,
+                **data,
+            )
+        return _key_rejected(ctx, chain, who, why, data)
+    if name == "NoCredentials":
+        return _fail(
+            f"{chain.user} finds no AWS credentials ({chain.where})",
+            "no-credentials-configured",
+            Fix("Configure credentials", "aws configure"),
+            why,
+            **data,
+        )
+    if name in ("EndpointUnreachable", "ServiceUnavailable"):
+        return _fail(f"AWS cannot be reached: {exc.what}", "network-blocked",
+                     Fix(exc.next_step or "Check the network and proxy"), why, **data)  # fmt: skip
+    if name == "Throttled":
+        return Finding("credentials.identity", "warn", f"AWS throttled the identity check: {why}",
+                       fix=Fix("Wait a minute and run the doctor again"), causes=("throttled",),
+                       data=data)  # fmt: skip
+    return _fail(f"AWS does not accept {who}: {exc.what}", "no-credentials-configured",
+                 Fix(exc.next_step or "aws configure"), why, **data)  # fmt: skip
+
+
+def _has_token(chain: chains.Chain) -> bool:
+    if chain.profile is None:
+        return chain.has_env_token
+    files = chains.read_profile(chain, chain.profile)
+    return bool((files.in_credentials or {}).get("aws_session_token"))
+
+
+def _key_id(chain: chains.Chain) -> str | None:
+    if chain.profile is None:
+        return chain.env.get("AWS_ACCESS_KEY_ID")
+    files = chains.read_profile(chain, chain.profile)
+    return (files.in_credentials or {}).get("aws_access_key_id")
+
+
+def _key_rejected(
+    ctx: DoctorContext, chain: chains.Chain, who: str, why: str, data: dict[str, Any]
+) -> Finding:
+    """A long-term key AWS rejects: inactive or deleted, told apart when the account can be read."""
+    key_id = _key_id(chain) or "?"
+    status = None
+    try:
+        keys = ctx.gateway().list_access_keys(ctx.user_name())
+        status = next((k.status for k in keys if k.access_key_id == key_id), "deleted")
+    except Exception:  # no MFA session to read the account with: both stay possible
+        status = None
+    fix_new = Fix(
+        "Create a new access key (with an MFA session) and configure it",
+        "aws iam create-access-key --profile " + _mfa_profile(ctx),
+    )
+    if status == "Inactive":
+        return _fail(
+            f"access key {key_id} of {who} is deactivated (Inactive)",
+            "access-key-inactive",
+            Fix(
+                "Activate it again (or switch to an active key)",
+                f"aws iam update-access-key --access-key-id {key_id} --status Active "
+                f"--profile {_mfa_profile(ctx)}",
+            ),
+            why,
+            **data,
+        )
+    if status == "deleted":
+        return _fail(f"access key {key_id} of {who} was deleted", "access-key-deleted",
+                     fix_new, why, **data)  # fmt: skip
+    return Finding(
+        "credentials.identity",
+        "fail",
+        f"AWS rejects access key {key_id} of {who}: deactivated or deleted",
+        (why, "an MFA session (or the helpdesk) can tell which: onboard doctor --user NAME"),
+        fix_new,
+        causes=("access-key-inactive", "access-key-deleted"),
+        data=data,
+    )
+
+
+def _mfa_profile(ctx: DoctorContext) -> str:
+    base = ctx.settings.profile or ctx.env().get("AWS_PROFILE") or "default"
+    return base if base.endswith(SESSION_SUFFIX) else base + SESSION_SUFFIX
+
+
+def check_mfa_session(ctx: DoctorContext) -> Finding:
+    """The saved `<profile>-mfa` session: judged on its own, a failure where git uses it."""
+    from onboard.aws.files import read_session_profile
+
+    chain = git_chain(ctx)
+    used = chain.profile if chain.profile and chain.profile.endswith(SESSION_SUFFIX) else None
+    base = used.removesuffix(SESSION_SUFFIX) if used else (
+        ctx.settings.profile or ctx.env().get("AWS_PROFILE")
+    )  # fmt: skip
+    saved = read_session_profile(ctx.settings.home, None if base == "default" else base)
+    if saved is None:
+        if used:
+            return skipped("credentials.mfa_session", f"{used} holds no saved session token")
+        return skipped("credentials.mfa_session", "no saved MFA session profile")
+    expires = saved.expiration
+    when = f"{expires:%Y-%m-%d %H:%M} UTC" if expires else "an unknown time"
+    users = f"{chain.user} uses it" if used else "git does not use it"
+    if saved.expired(datetime.now(UTC)):
+        if used:
+            return Finding(
+                "credentials.mfa_session",
+                "fail",
+                f"the saved MFA session {saved.profile} expired at {when}, and {users}",
+                fix=Fix("Get a new MFA session: run onboard (session step)"),
+                causes=("expired-session-token",),
+                data={"profile": saved.profile, "used_by_git": True},
+            )
+        return ok("credentials.mfa_session",
+                  f"the saved MFA session {saved.profile} expired at {when} ({users}; the "
+                  "doctor reads the account without it)",
+                  profile=saved.profile, used_by_git=False)  # fmt: skip
+    return Finding(
+        "credentials.mfa_session",
+        "ok",
+        f"saved MFA session {saved.profile} valid until {when} ({users})",
+        rules_out=("expired-session-token",) if used else (),
+        data={"profile": saved.profile, "used_by_git": bool(used)},
+    )
+
+
+def check_files(ctx: DoctorContext) -> Finding:
+    """The shared AWS files parse (botocore stops at the first bad line)."""
+    config, credentials = chains.files_for(ctx.settings.home, ctx.env())
+    for path in (config, credentials):
+        error = chains.parse_error(path)
+        if error is not None:
+            return Finding(
+                "credentials.files",
+                "fail",
+                f"the AWS CLI and the helper cannot read {error}",
+                ("every aws command (and git's helper) fails until it is fixed",),
+                Fix(f"Fix that line in {path} (onboard keeps a .onboard-backup beside it)"),
+                causes=("aws-config-unparseable",),
+                data={"file": str(path)},
+            )
+    return ok("credentials.files", f"{config} and {credentials} parse")
+
+
+CHECKS = (
+    CheckSpec("credentials.files", check_files),
+    CheckSpec("credentials.identity", check_identity, helpdesk=True),
+    CheckSpec("credentials.mfa_session", check_mfa_session),
+)
