@@ -1,8 +1,10 @@
 """The command line: parses arguments and dispatches to subcommands.
 
-Subcommand modules are imported only to add their parser; each keeps its
-heavy imports (boto3, moto, textual) inside its handler, so `onboard --help`
-stays fast. With no subcommand, `onboard` starts the TUI through the launcher
+`onboard --help` and `--version` import no command module: each command is
+listed from its one-line summary in `SUMMARIES`, and only the command that
+runs has its module imported to add its parser (`onboard completion` loads
+them all). Each module keeps its heavy imports (boto3, moto, textual) inside
+its handler. With no subcommand, `onboard` starts the TUI through the launcher
 that the `screens` package hands in (the core never imports Textual).
 """
 
@@ -10,12 +12,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import NoReturn
+from collections.abc import Callable, Collection, Sequence
 
 from onboard import __version__
 from onboard.errors import OnboardError
+
+TYPE_CHECKING = False  # typing costs `onboard --help` 3 ms; mypy reads this name as usual
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 # name -> module with `register(subparsers)`; each sets `handler` on its parser.
 SUBCOMMANDS: dict[str, str] = {
@@ -25,7 +31,24 @@ SUBCOMMANDS: dict[str, str] = {
     "explain": "onboard.doctor.explain_cli",
     "mfa": "onboard.mfa.cli",
     "audit": "onboard.audit.cli",
+    "completion": "onboard.completion",
 }
+
+# name -> the `help=` its module registers, so `onboard --help` lists it without
+# importing it (tests/test_cli_lazy.py checks that both say the same).
+SUMMARIES: dict[str, str] = {
+    "policy": "judge IAM policies: does git still work under MFA enforcement?",
+    "sandbox": "run the embedded sandbox AWS account as a local server",
+    "doctor": "find why git against CodeCommit fails, and say the fix",
+    "explain": "name the likely cause of a failed git/ssh/aws command from its output",
+    "mfa": "MFA device tools: resync drifted codes, lost device",
+    "audit": "which IAM users cannot use git, and why (account or organization)",
+    "completion": "print the shell completion script (bash, zsh, fish)",
+}
+
+# Top-level modules that only the `sandbox` extra installs.
+_SANDBOX_ONLY_MODULES = frozenset({"moto", "flask", "flask_cors", "werkzeug", "asyncssh"})
+_COMMAND = "onboard_command"  # where the parser records which command was given
 
 Launcher = Callable[[argparse.Namespace], int]
 
@@ -42,7 +65,39 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, sized like argparse does but without importing shutil."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        super().__init__(prog, indent_increment, max_help_position, width or _help_width())
+
+
+def _help_width() -> int:
+    """`shutil.get_terminal_size().columns - 2`: $COLUMNS, else the terminal, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
+
+
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The CLI's parser: every command, or with `commands` only those fully loaded.
+
+    Commands not loaded are listed by their summary (what `--help` shows) and
+    take no arguments of their own; `main` loads the one that runs.
+    """
     parser = _Parser(
         prog="onboard",
         description=(
@@ -50,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
             "With no command, starts the interactive walkthrough."
         ),
         epilog="Try it with no AWS account: onboard --sandbox",
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"onboard {__version__}")
     parser.add_argument("--profile", help="AWS profile to use (default: boto3's resolution)")
@@ -65,8 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="sandbox scenario: fresh, breaks-git, stale-device, onboarded (default: fresh)",
     )
     parser.set_defaults(handler=None)
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module_name in SUBCOMMANDS.values():
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", dest=_COMMAND)
+    for name, module_name in SUBCOMMANDS.items():
+        if commands is not None and name not in commands and name in SUMMARIES:
+            subparsers.add_parser(name, help=SUMMARIES[name], add_help=False)
+            continue
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -79,9 +138,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, launch_tui: Launcher | None = None) -> int:
     """Run `onboard`; returns the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # First pass with every command as a summary (this pass prints --help/--version);
+    # then the real parse with the module of the command given.
+    given, _ = build_parser(commands=()).parse_known_args(arguments)
+    command = getattr(given, _COMMAND, None)
+    parser = build_parser(commands=() if command is None else (command,))
+    args = parser.parse_args(arguments)
     try:
+        if args.sandbox or command == "sandbox":
+            from onboard.sandbox.installed import require_sandbox_extra
+
+            require_sandbox_extra()
         if args.handler is not None:
             return int(args.handler(args))
         if launch_tui is None:
@@ -94,3 +162,11 @@ def main(argv: Sequence[str] | None = None, launch_tui: Launcher | None = None) 
     except KeyboardInterrupt:
         print("onboard: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in _SANDBOX_ONLY_MODULES:
+            raise
+        from onboard.sandbox.installed import not_installed
+
+        error = not_installed([exc.name or ""])
+        print(f"onboard: {error.render()}", file=sys.stderr)
+        return error.exit_code
