@@ -9,6 +9,9 @@ Semantics follow AWS's "IAM JSON policy elements: Condition operators" and
 - `ForAllValues:` is true when the key is absent or a null dataset (an
   empty list or empty string), `ForAnyValue:` false (with or without
   IfExists); `Null` also counts an empty value as no value;
+- a single-valued operator (no `ForAllValues:`/`ForAnyValue:`) on a key the
+  request carries as a list is false, negated or not: AWS needs a set
+  operator for a multivalued key;
 - policy variables work only in String and Arn operators' values.
 An unknown operator is a `PolicyError` at parse time, never a silent false.
 """
@@ -138,9 +141,9 @@ class ConditionTest:
             present = context.get(key)
             if type(present) is str:
                 return test(present, context) != negated
-            if not present:
-                return if_missing
-            return any(test(v, context) for v in present) != negated
+            # Absent or an empty list (no value); a list: a single-valued operator never
+            # matches a multivalued key, negated or not (see `holds`).
+            return if_missing if not present else False
 
         return check
 
@@ -174,8 +177,9 @@ class ConditionTest:
             return op.if_exists or op.negated
         if isinstance(present, str):
             return self._positive(present, context) != op.negated
-        # A list key without a set operator: true when any value matches.
-        return any(self._positive(v, context) for v in present) != op.negated
+        # A list (multivalued) key under a single-valued operator: AWS's evaluation never
+        # matches it, negated or not; it needs ForAnyValue/ForAllValues.
+        return False
 
     def explain(self, context: Context) -> str:
         """One line saying what this condition saw in the request and what it decided."""
@@ -187,7 +191,20 @@ class ConditionTest:
             else "request has " + repr(present if isinstance(present, str) else list(present))
         )
         verdict = "true" if self.holds(context) else "false"
+        if self.multivalued_mismatch(context):
+            verdict += " (a list needs ForAnyValue: or ForAllValues:)"
         return f"{self.operator.name} {self.key_name}={values!r}: {seen} -> {verdict}"
+
+    def multivalued_mismatch(self, context: Context) -> bool:
+        """A single-valued operator met a list value (the condition is then false)."""
+        op = self.operator
+        present = context.get(self.key)
+        return (
+            bool(present)
+            and not isinstance(present, str)
+            and op.qualifier is None
+            and (op.base != "Null")
+        )
 
     def variable_keys(self) -> tuple[str, ...]:
         """Keys of variables (without a default) used in this condition's values."""

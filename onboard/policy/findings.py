@@ -16,6 +16,21 @@ from onboard.policy.target import GitTarget, evaluate_without_mfa, needs_mfa
 
 LONG_TERM_METHODS = ("https-helper", "https-git-credentials", "ssh")
 
+# Keys AWS documents as multivalued (ArrayOf...): a single-valued operator on them
+# never matches a request (IAM Access Analyzer warns about the same).
+MULTIVALUED_KEYS = frozenset(
+    {
+        "aws:tagkeys",
+        "aws:calledvia",
+        "aws:principalorgpaths",
+        "aws:principalservicenameslist",
+        "aws:resourceorgpaths",
+        "aws:sourceorgpaths",
+        "kms:encryptioncontextkeys",
+        "sts:transitivetagkeys",
+    }
+)
+
 
 def collect_findings(
     policies: Sequence[Policy],
@@ -32,6 +47,7 @@ def collect_findings(
     if mfa_policy:
         findings.extend(_exemptions(policies, target, boundaries))
     findings.extend(_enrollment(policies, target, boundaries))
+    findings.extend(_set_operator_needed([*policies, *boundaries]))
     order = {"error": 0, "warning": 1, "info": 2}
     return tuple(sorted(findings, key=lambda finding: order[finding.severity]))
 
@@ -211,3 +227,34 @@ def _enrollment(
                 )
             )
     return findings
+
+
+def _set_operator_needed(policies: Sequence[Policy]) -> list[Finding]:
+    """A single-valued operator on a known multivalued key: a condition that never holds.
+
+    The one finding read from the compiled statements rather than asked of the
+    engine: which keys a request carries as lists is AWS's documentation, not
+    something a request can show.
+    """
+    places = [
+        f"{policy.name} {statement.label}: {condition.operator.name} {condition.key_name}"
+        for policy in policies
+        for statement in policy.statements
+        for condition in statement.conditions
+        if condition.key in MULTIVALUED_KEYS
+        and condition.operator.qualifier is None
+        and condition.operator.base != "Null"
+    ]
+    if not places:
+        return []
+    return [
+        Finding(
+            "multivalued-key-single-operator",
+            "warning",
+            "a single-valued operator tests a multivalued key, so the condition never holds "
+            "when the request carries the key (an Allow never applies, a Deny never denies): "
+            + "; ".join(places),
+            "prefix the operator with ForAnyValue: (any value matches) or ForAllValues: "
+            "(every value matches)",
+        )
+    ]

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from onboard.policy import Decision, PolicyError
+from onboard.policy import Decision, PolicyError, Request, evaluate
 
-from .helpers import allow_if, decide
+from .helpers import USER, allow_if, decide, policy
 
 A, D = Decision.ALLOWED, Decision.IMPLICIT_DENY
 
@@ -233,10 +233,41 @@ SET_CASES: list[tuple[str, Any, dict[str, Any], Decision]] = [
     ("ForAnyValue:StringNotLike", ["secret*"], {"aws:TagKeys": ["secret1"]}, D),
     # A single string is a one-value set
     ("ForAnyValue:StringEquals", ["a"], {"aws:TagKeys": "a"}, A),
-    # Without a set operator, a list key matches when any value matches
-    ("StringEquals", ["a"], {"aws:TagKeys": ["b", "a"]}, A),
+    # Without a set operator, a list (multivalued) key never matches, negated or not
+    ("StringEquals", ["a"], {"aws:TagKeys": ["b", "a"]}, D),
+    ("StringEquals", "a", {"aws:TagKeys": ["a"]}, D),
+    ("StringLike", "*", {"aws:TagKeys": ["a", "b"]}, D),
+    ("StringEqualsIfExists", "a", {"aws:TagKeys": ["a", "b"]}, D),
     ("StringNotEquals", ["a"], {"aws:TagKeys": ["b", "a"]}, D),
+    ("StringNotEquals", ["x"], {"aws:TagKeys": ["b", "a"]}, D),
+    # ... while the same operator on a single string, or an empty list (no value), is as usual
+    ("StringEquals", "a", {"aws:TagKeys": "a"}, A),
+    ("StringNotEquals", "x", {"aws:TagKeys": []}, A),
+    ("ForAnyValue:StringEquals", "a", {"aws:TagKeys": ["a", "b"]}, A),
 ]
+
+
+def test_single_valued_operator_on_a_list_explains_itself() -> None:
+    condition = {"StringEquals": {"aws:TagKeys": "a"}}
+    request = Request("s3:GetObject", "*", USER, {"aws:TagKeys": ["a", "b"]})
+    result = evaluate(request, [allow_if(condition)])
+    assert result.decision is D
+    assert "needs ForAnyValue: or ForAllValues:" in result.explanation
+
+
+def test_a_deny_with_a_single_valued_operator_on_a_list_does_not_apply() -> None:
+    deny = policy(
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:CalledVia": "athena.amazonaws.com"}},
+        },
+    )
+    via = {"aws:CalledVia": ["cloudformation.amazonaws.com", "s3.amazonaws.com"]}
+    assert decide([deny], context=via) is A
+    assert decide([deny], context={"aws:CalledVia": "s3.amazonaws.com"}) is Decision.EXPLICIT_DENY
 
 
 @pytest.mark.parametrize(("operator", "value", "context", "expected"), SET_CASES)
