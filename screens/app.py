@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 import time
 from collections.abc import Callable, Iterable
 from typing import ClassVar
@@ -76,7 +77,30 @@ class OnboardApp(App[int]):
         return self.state.settings
 
     def on_mount(self) -> None:
+        if self.settings.sandbox:
+            # A shell can use the sandbox while the app runs: `env $(cat FILE) git ...`.
+            from onboard.walkthrough.sandbox_env import write_env_file
+
+            self.state.env_file = write_env_file(self.settings)
         self.push_screen(step_screen("identity"))
+
+    def exit_summary(self) -> str:
+        """What the terminal keeps after the app exits (printed by `run_app`)."""
+        from onboard.walkthrough.exit_summary import exit_summary
+        from onboard.walkthrough.steps import clone_command
+
+        state = self.state
+        clone = (
+            clone_command(state.clone_url, state.repo) if state.clone_url and state.repo else None
+        )
+        return exit_summary(
+            state.changes,
+            clone=clone,
+            admin=state.admin_request,
+            admin_saved=state.admin_saved,
+            warning=state.quit_warning(),
+            sandbox=self.settings.sandbox,
+        )
 
     # -- navigation --------------------------------------------------------
 
@@ -114,7 +138,7 @@ class OnboardApp(App[int]):
         if isinstance(self.screen, HelpModal):
             return
         step_help = self.screen.HELP if isinstance(self.screen, StepScreen) else ""
-        self.push_screen(HelpModal(step_help))
+        self.push_screen(HelpModal(step_help, env_file=self.state.env_file))
 
     async def action_quit(self) -> None:
         """Quit; mid-enrollment, first say what would be left behind."""
@@ -173,13 +197,27 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 def run_app(args: argparse.Namespace) -> int:
     """Start the walkthrough (against the embedded sandbox with `--sandbox`)."""
     if not getattr(args, "sandbox", False):
-        return OnboardApp(settings_from_args(args)).run() or 0
+        app = OnboardApp(settings_from_args(args))
+        code = app.run() or 0
+        print_summary(app)
+        return code
     from onboard.sandbox.account import Sandbox
 
     sandbox = Sandbox.start(args.scenario)
     try:
         settings = sandbox.settings()
         banner = f"SANDBOX ({args.scenario}) · home {settings.home.root}"
-        return OnboardApp(settings, banner=banner).run() or 0
+        app = OnboardApp(settings, banner=banner)
+        code = app.run() or 0
     finally:
         sandbox.stop()
+    print_summary(app)
+    return code
+
+
+def print_summary(app: OnboardApp) -> None:
+    """Leave the run's summary in the terminal once the screen is gone."""
+    if app.state.identity is None:
+        return  # it never got past start-up: nothing happened worth keeping
+    sys.stdout.write(app.exit_summary())
+    sys.stdout.flush()

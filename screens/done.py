@@ -13,6 +13,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from onboard.clipboard import copy_text
+from onboard.walkthrough.sandbox_env import shell_command
 from onboard.walkthrough.steps import clone_command, summary_lines
 from screens.step import StepScreen
 
@@ -59,6 +60,7 @@ class DoneScreen(StepScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="summary", classes="panel")
         yield Static("", id="clone", classes="panel panel-ok", markup=False)
+        yield Static("", id="admin", classes="panel panel-warn hidden", markup=False)
         yield Static("", id="help", classes="panel", markup=False)
         with Horizontal(classes="buttons"):
             yield Button("Finish", id="finish", variant="primary")
@@ -68,6 +70,10 @@ class DoneScreen(StepScreen):
         state = self.state
         self.query_one("#summary", Static).update(summary_table(summary_lines(state.changes)))
         self.query_one("#clone", Static).update(self.clone_text())
+        if state.admin_request is not None:
+            admin = self.query_one("#admin", Static)
+            admin.update(state.admin_request.sentence())
+            admin.remove_class("hidden")
         user = state.user_name or "NAME"
         self.query_one("#help", Static).update(
             "If git stops working later: `onboard doctor` (or ctrl+d here) checks your "
@@ -88,19 +94,20 @@ class DoneScreen(StepScreen):
         if command is None:
             return "git is not configured in this run (step 5)."
         text = f"Get your code (c copies it):\n{command}"
-        if self.state.settings.sandbox:
+        env_file = self.state.env_file
+        if self.state.settings.sandbox and env_file is not None:
             # The sandbox account and its home go away with the app: say where the
             # command works, so nobody runs it against the real CodeCommit.
             text += (
-                "\nSandbox: this works in the sandbox home (HOME=the folder in the title "
-                "bar) while onboard runs; Finish stops the sandbox and removes that home."
+                "\nSandbox: from any shell while onboard runs (Finish stops the sandbox "
+                f"and removes its home):\n{shell_command(env_file, command)}"
             )
         return text
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "copy":
             return self.command() is not None
-        return True
+        return super().check_action(action, parameters)
 
     def action_copy(self) -> None:
         command = self.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on
@@ -11,8 +12,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
 
-from onboard.walkthrough.facts import GitSetup, apply_git_method
-from onboard.walkthrough.steps import GIT_METHOD_TITLES, Change, GitMethod, recommend_method
+from onboard.policy.target import GitTarget
+from onboard.walkthrough.admin import AdminRequest, build_admin_request
+from onboard.walkthrough.facts import GitSetup, apply_git_method, codecommit_host
+from onboard.walkthrough.steps import GIT_METHOD_TITLES, Change, GitMethod
+from onboard.walkthrough.switch import Removal, remove_method
+from onboard.walkthrough.tools import MissingTool, require_tool
 from onboard.walkthrough.verify import (
     PolicyVerdict,
     Tools,
@@ -20,27 +25,17 @@ from onboard.walkthrough.verify import (
     installed_tools,
     policy_verdict,
 )
-from screens.modals import SecretModal
+from screens.modals import ConfirmModal, SecretModal
 from screens.step import StepScreen
-
-METHOD_ORDER: tuple[GitMethod, ...] = ("https-helper", "https-git-credentials", "ssh", "grc")
-
-METHOD_NOTES: dict[GitMethod, str] = {
-    "https-helper": "git asks the AWS CLI to sign each request; nothing is stored.",
-    "https-git-credentials": "a user name and password from IAM, kept by git's credential "
-    "store (shown once).",
-    "ssh": "your key from step 4; no AWS call when git runs.",
-    "grc": "codecommit:// URLs that use an AWS profile (the saved MFA session works).",
-}
-
-# Radio labels short enough to keep "recommended" visible at 80x24; the long
-# title of the chosen method is shown under the list.
-SHORT_TITLES: dict[GitMethod, str] = {
-    "https-helper": "AWS CLI helper (HTTPS)",
-    "https-git-credentials": "Git credentials (HTTPS)",
-    "ssh": "SSH key",
-    "grc": "git-remote-codecommit",
-}
+from screens.widgets.method_choice import (
+    METHOD_NOTES,
+    METHOD_ORDER,
+    SHORT_TITLES,
+    denied_question,
+    method_label,
+    recommended,
+    verdict_lines,
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +47,8 @@ class GitPrep:
     tools: Tools
     caching: tuple[str, ...]
     """Password-caching helpers git asks before the AWS helper (scoped out by https-helper)."""
+    admin: AdminRequest | None = None
+    """What to ask the administrator when the verdict blocks a method."""
 
 
 class GitScreen(StepScreen):
@@ -73,6 +70,7 @@ class GitScreen(StepScreen):
         super().__init__()
         self.prep: GitPrep | None = None
         self.setup: GitSetup | None = None
+        self.recommended: GitMethod | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="git-info", classes="panel", markup=False)
@@ -100,13 +98,16 @@ class GitScreen(StepScreen):
         env, mfa = self.state.settings.env(), self.state.mfa_gateway is not None
         platform = self.state.settings.platform
         preferred = self.state.repo or self.state.settings.repo
+        expiry = self.state.session.expiration if self.state.session else None
 
         def prepare() -> GitPrep:
             repos = tuple(gateway.list_repositories())
             repo = preferred or (repos[0] if repos else "my-repo")
             verdict = policy_verdict(gateway, identity.account, user, region, repo, mfa=mfa)
             caching = tuple(caching_helpers(env, platform, region))
-            return GitPrep(repos, verdict, installed_tools(env), caching)
+            target = GitTarget(identity.account, user, region, repo)
+            admin = build_admin_request(verdict, target, verdict.policies, session_expiry=expiry)
+            return GitPrep(repos, verdict, installed_tools(env), caching, admin)
 
         self.run_task("prepare", prepare, busy="Reading your policies and repositories…")
 
@@ -142,6 +143,10 @@ class GitScreen(StepScreen):
     @on(Button.Pressed, "#apply")
     @on(Input.Submitted, "#repo-name")
     def action_apply(self) -> None:
+        self.apply(confirmed=False)
+
+    def apply(self, *, confirmed: bool) -> None:
+        """Configure the chosen method; a method the verdict denies is asked about first."""
         method, repo = self.chosen_method(), self.chosen_repo()
         if method is None or not repo:
             self.set_status("Pick a method and a repository first.", "error")
@@ -155,12 +160,32 @@ class GitScreen(StepScreen):
             self.set_status(f"✓ Already set up for {GIT_METHOD_TITLES[method]}.", "ok")
             self.query_one("#continue", Button).focus()
             return
+        if not confirmed and self.prep and self.prep.verdict.outcome(method).works is False:
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.apply(confirmed=True)
+
+            question = ConfirmModal(
+                f"Configure {SHORT_TITLES[method]}?",
+                denied_question(method, self.prep.verdict),
+                yes="Configure anyway",
+                no="Choose another",
+            )
+            self.app.push_screen(question, answered)
+            return
         gateway = self.state.mfa_gateway or self.state.gateway
         settings, region, user = self.state.settings, self.state.region, self.state.user_name
         profile = self.state.session_profile or settings.profile
-        self.run_task(
-            "apply",
-            lambda: apply_git_method(
+        previous = self.state.git_method or self.state.configured_method()
+
+        def work() -> tuple[Removal | None, GitSetup]:
+            env = settings.env()
+            require_tool(method, env)  # before anything is written
+            removal = None
+            if previous is not None:
+                removal = remove_method(previous, method, settings, codecommit_host(region))
+            setup = apply_git_method(
                 method,
                 settings=settings,
                 region=region,
@@ -168,9 +193,10 @@ class GitScreen(StepScreen):
                 gateway=gateway,
                 user=user,
                 aws_profile=profile,
-            ),
-            busy=f"Configuring git: {GIT_METHOD_TITLES[method]}…",
-        )
+            )
+            return removal, setup
+
+        self.run_task("apply", work, busy=f"Configuring git: {GIT_METHOD_TITLES[method]}…")
 
     @on(Button.Pressed, "#continue")
     def continue_pressed(self) -> None:
@@ -182,57 +208,62 @@ class GitScreen(StepScreen):
         if task == "prepare":
             self.show_choices(result)
         elif task == "apply":
-            self.applied(result)
+            removal, setup = result
+            if removal is not None:
+                self.removed(removal)
+            self.applied(setup)
+
+    def task_failed(self, task: str, error: BaseException) -> bool:
+        if isinstance(error, MissingTool):
+            # Said here, with the install command: never later as a signing or policy error.
+            self.query_one("#git-result", Static).update(
+                f"✗ {error.what}\n{error.why}.\nNext: {error.next_step}"
+            )
+            self.query_one("#git-result", Static).set_classes("panel panel-error")
+            self.set_status(f"✗ {error.what}", "error")
+            self.refresh_labels()
+            return True
+        return False
+
+    def removed(self, removal: Removal) -> None:
+        """Record what switching away from the previous method removed."""
+        where = self.state.show(self.state.settings.home.gitconfig)
+        what = f"removed the {SHORT_TITLES[self.method_of(removal.method)]} settings from {where}"
+        if removal.erased_password:
+            what += " and asked git's credential store to forget the Git password"
+        if removal.backup:
+            what += f" (backup: {self.state.show(Path(removal.backup))})"
+        self.state.record(Change("machine", what))
+
+    @staticmethod
+    def method_of(name: str) -> GitMethod:
+        return next(m for m in METHOD_ORDER if m == name)
+
+    def refresh_labels(self) -> None:
+        """Labels from the verdict and the tools installed now (an install clears its hint)."""
+        if self.prep is None:
+            return
+        env, prep = self.state.settings.env(), self.prep
+        self.prep = prep = GitPrep(
+            prep.repos, prep.verdict, installed_tools(env), prep.caching, prep.admin
+        )
+        for method in METHOD_ORDER:
+            self.query_one(f"#m-{method}", RadioButton).label = method_label(
+                method,
+                prep.verdict,
+                prep.tools,
+                chosen=method == self.recommended,
+                has_ssh_key=bool(self.state.ssh_key_id),
+            )
 
     def show_choices(self, prep: GitPrep) -> None:
         self.prep = prep
-        verdict = prep.verdict
-        recommended = recommend_method(
-            [m for m in METHOD_ORDER if verdict.outcome(m).works is not False],
-            aws_cli=prep.tools.aws_cli,
-            grc=prep.tools.grc,
-        )
-        if not self.state.ssh_key_id and recommended == "ssh":
-            recommended = "https-helper" if prep.tools.aws_cli else "https-git-credentials"
-        if self.state.ssh_key_id and verdict.outcome("ssh").works is not False:
-            recommended = "ssh"  # the user set up a key in step 4: that is their choice
-        for method in METHOD_ORDER:
-            outcome = verdict.outcome(method)
-            mark = {True: "✓", False: "✗", None: "?"}[outcome.works]
-            extra = " · recommended" if method == recommended else ""
-            if method == "ssh" and not self.state.ssh_key_id:
-                extra += " · no key yet"
-            if method == "https-helper" and not prep.tools.aws_cli:
-                extra += " · no aws CLI"
-            if method == "grc" and not prep.tools.grc:
-                extra += " · not found"
-            button = self.query_one(f"#m-{method}", RadioButton)
-            button.label = f"{mark} {SHORT_TITLES[method]}{extra}"
-            if method == recommended:
-                button.value = True
-        denied = [m for m in METHOD_ORDER if verdict.outcome(m).works is False]
-        allowed = [m for m in METHOD_ORDER if verdict.outcome(m).works is True]
-        if verdict.source == "unknown":
-            lines = [verdict.note]
-        elif not denied and len(allowed) == len(METHOD_ORDER):
-            lines = [f"Policy verdict ({verdict.note}): all four methods are allowed."]
-        else:
-            lines = [f"Policy verdict ({verdict.note}):"]
-            # Methods denied for the same reason share one line (often the same statement).
-            reasons: dict[str, list[GitMethod]] = {}
-            for m in denied:
-                reasons.setdefault(verdict.outcome(m).message, []).append(m)
-            for message, methods in reasons.items():
-                names = ", ".join(SHORT_TITLES[m] for m in methods)
-                lines.append(f"  ✗ {names}: {message}")
-            if allowed:
-                lines.append(f"  ✓ {', '.join(SHORT_TITLES[m] for m in allowed)}: allowed")
-        if prep.caching:
-            lines.append(
-                f"git would ask {', '.join(prep.caching)} before the AWS helper and replay "
-                "an expired password (HTTP 403 after ~15 minutes): the AWS CLI helper "
-                "method scopes them out for CodeCommit URLs only."
-            )
+        self.recommended = recommended(prep.verdict, prep.tools, bool(self.state.ssh_key_id))
+        self.refresh_labels()
+        if self.recommended is not None:
+            self.query_one(f"#m-{self.recommended}", RadioButton).value = True
+        self.show_admin_request(prep.admin)
+        lines = verdict_lines(prep.verdict, prep.caching, prep.admin)
         self.query_one("#git-info", Static).update("\n".join(lines))
         select = self.query_one("#repo", Select)
         select.set_options([(name, name) for name in prep.repos])
@@ -240,7 +271,9 @@ class GitScreen(StepScreen):
         if wanted in prep.repos or (wanted is None and prep.repos):
             select.value = wanted or prep.repos[0]
         self.set_status("Pick a method and the repository, then Configure git.")
-        self.query_one("#method", RadioSet).focus()
+        # Focus once the pre-selection has settled: focusing first highlights the top
+        # method, and a quick enter would pick that one instead of the recommended.
+        self.call_after_refresh(self.query_one("#method", RadioSet).focus)
 
     def applied(self, setup: GitSetup) -> None:
         self.setup = setup

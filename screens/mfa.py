@@ -98,7 +98,7 @@ class MfaScreen(StepScreen):
             return any(not b.has_class("hidden") for b in self.query(".buttons Button"))
         if action == "inspect":  # check again: not while a device is being enrolled
             return self.serial is None
-        return True
+        return super().check_action(action, parameters)
 
     def show_buttons(self, *visible: str) -> None:
         for name in ("create", "enable", "continue"):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
@@ -138,17 +139,28 @@ class HelpModal(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "close", "Close")]
 
-    def __init__(self, step_help: str = "") -> None:
+    def __init__(self, step_help: str = "", *, env_file: Path | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.step_help = step_help
+        self.env_file = env_file
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help-dialog"):
             from textual.widgets import Markdown  # only when help opens: faster start-up
 
             extra = f"\n## This step\n\n{self.step_help}\n" if self.step_help else ""
-            yield Markdown(HELP_TEXT + extra)
+            if self.env_file is not None:
+                extra += (
+                    "\n## The sandbox from a shell\n\nWhile onboard runs, any shell can use "
+                    f"the sandbox:\n\n```sh\nenv $(cat {self.env_file}) git clone URL\n```\n"
+                )
+            # Scrolls: at 80x24 the help is longer than the screen, Close must stay reachable.
+            with VerticalScroll(id="help-scroll"):
+                yield Markdown(HELP_TEXT + extra)
             yield Button("Close", id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll").focus()
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -53,7 +53,7 @@ class SessionScreen(StepScreen):
         """Skipping only makes sense while there is no session."""
         if action == "skip":
             return self.state.session is None
-        return True
+        return super().check_action(action, parameters)
 
     def compose_body(self) -> ComposeResult:
         settings = self.state.settings

@@ -90,7 +90,7 @@ class SshKeyScreen(StepScreen):
         """Generate and skip belong to choosing a key, not to a key already set up."""
         if action in ("generate", "skip"):
             return not any(pick.has_class("hidden") for pick in self.query("#pick"))
-        return True
+        return super().check_action(action, parameters)
 
     # -- actions -------------------------------------------------------------
 

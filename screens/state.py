@@ -11,8 +11,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from onboard.settings import Settings
+from onboard.walkthrough.admin import AdminRequest
 from onboard.walkthrough.facts import SentCode
-from onboard.walkthrough.steps import Change, Facts, GitMethod, StepId, display_path
+from onboard.walkthrough.steps import (
+    Change,
+    Facts,
+    GitMethod,
+    StepId,
+    configured_method,
+    display_path,
+)
 
 if TYPE_CHECKING:
     from onboard.aws.gateway import Gateway
@@ -49,6 +57,14 @@ class RunState:
     skipped: set[StepId] = field(default_factory=set)
     """Steps the user skipped (e.g. SSH, to use HTTPS): not done, yet not left to do."""
     changes: list[Change] = field(default_factory=list)
+    admin_request: AdminRequest | None = None
+    """What to ask the administrator, once a verdict said the policy blocks a method."""
+    admin_saved: Path | None = None
+    """Where the user saved the admin request, if they did."""
+    env_file: Path | None = None
+    """The sandbox's env file (0600), for `env $(cat FILE) git ...` from a shell."""
+    save_dir: Path = field(default_factory=Path.cwd)
+    """Where the admin request is saved as Markdown (the folder onboard was started in)."""
 
     @property
     def user_name(self) -> str:
@@ -63,6 +79,17 @@ class RunState:
     @property
     def region(self) -> str:
         return self.settings.region or "us-east-1"
+
+    def configured_method(self) -> GitMethod | None:
+        """The method an earlier run left configured on disk (read when the run started)."""
+        return configured_method(self.facts) if self.facts is not None else None
+
+    def saved_session_profile(self) -> str | None:
+        """The `<profile>-mfa` profile if one is saved (git-remote-codecommit's URL names it)."""
+        from onboard.aws.files import read_session_profile
+
+        saved = read_session_profile(self.settings.home, self.settings.profile)
+        return saved.profile if saved is not None else None
 
     def show(self, path: Path | None) -> str:
         """A path as the user reads it (`~/.ssh/config`)."""

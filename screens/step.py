@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
@@ -12,13 +13,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from onboard.walkthrough.steps import STEP_IDS, StepId, step
 from screens.widgets.checklist import Checklist
 
 if TYPE_CHECKING:
+    from onboard.walkthrough.admin import AdminRequest
     from screens.app import OnboardApp
     from screens.state import RunState
 
@@ -36,7 +38,10 @@ class StepScreen(Screen[None]):
     HELP: ClassVar[str] = ""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
+        Binding("a", "admin_request", "Ask admin"),
     ]
+    ADMIN_STEPS: ClassVar[tuple[StepId, ...]] = ("git", "verify", "done")
+    """The steps that show the verdict, where `a` opens the administrator request."""
 
     @dataclass
     class TaskDone(Message):
@@ -159,6 +164,42 @@ class StepScreen(Screen[None]):
     def task_failed(self, task: str, error: BaseException) -> bool:
         """Handle an expected failure inline; return False to show the error modal."""
         return False
+
+    # -- keys --------------------------------------------------------------
+
+    def typing(self) -> bool:
+        """Whether a text field has focus (letter keys then type, never act)."""
+        return isinstance(self.focused, Input)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`a` only where a verdict blocked a method, and never while typing."""
+        if action == "admin_request":
+            return (
+                self.STEP in self.ADMIN_STEPS
+                and self.state.admin_request is not None
+                and not self.typing()
+            )
+        return True
+
+    def action_admin_request(self) -> None:
+        """Open what to ask the administrator (the patch, its check, copy and save)."""
+        from screens.widgets.admin_request import AdminRequestModal
+
+        request = self.state.admin_request
+        if request is None or isinstance(self.app.screen, AdminRequestModal):
+            return
+
+        def closed(saved: Path | None) -> None:
+            if saved is not None:
+                self.state.admin_saved = saved
+
+        modal = AdminRequestModal(request, self.state.settings, self.state.save_dir)
+        self.app.push_screen(modal, closed)
+
+    def show_admin_request(self, request: AdminRequest | None) -> None:
+        """Remember the request of the latest verdict and show the `a` key when there is one."""
+        self.state.admin_request = request
+        self.refresh_bindings()
 
     # -- navigation --------------------------------------------------------
 

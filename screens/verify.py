@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -10,10 +11,29 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
+from onboard.aws.files import session_profile_name
 from onboard.git.config import clone_url
+from onboard.policy.target import GitTarget
+from onboard.walkthrough.admin import AdminRequest, build_admin_request
+from onboard.walkthrough.saved_session import load_saved_session
 from onboard.walkthrough.steps import GIT_METHOD_TITLES, configured_method
 from onboard.walkthrough.verify import LiveCheck, PolicyVerdict, live_check, policy_verdict
 from screens.step import StepScreen
+
+if TYPE_CHECKING:
+    from onboard.aws.gateway import Gateway
+    from onboard.aws.models import SessionCredentials
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The verdict, the request it makes, and a saved session Verify found and used."""
+
+    verdict: PolicyVerdict
+    admin: AdminRequest | None
+    saved: SessionCredentials | None = field(default=None, repr=False)
+    gateway: Gateway | None = None
+    """The gateway over the saved session, for the rest of the run."""
 
 
 def short_refs(output: str) -> str:
@@ -70,14 +90,26 @@ class VerifyScreen(StepScreen):
             )
             return
         user, region, repo = state.user_name, state.region, state.repo
-        mfa, account = state.mfa_gateway is not None, identity.account
+        account, held = identity.account, state.mfa_gateway
+        long_term = state.gateway or gateway
+        home, profile, now = state.settings.home, state.settings.profile, self.onboard_app.clock()
+        expiry = state.session.expiration if state.session else None
+
+        def judge() -> Judgement:
+            # The session this run holds, else the one saved as <profile>-mfa: the same
+            # MFA the user's AWS CLI and git-remote-codecommit have.
+            saved = None if held is not None else load_saved_session(home, profile, now)
+            judged_with = held or (long_term.with_session(saved) if saved else long_term)
+            mfa = held is not None or saved is not None
+            verdict = policy_verdict(judged_with, account, user, region, repo, mfa=mfa)
+            target = GitTarget(account, user, region, repo)
+            until = expiry or (saved.expiration if saved else None)
+            admin = build_admin_request(verdict, target, verdict.policies, session_expiry=until)
+            return Judgement(verdict, admin, saved, judged_with if saved else None)
+
         self.query_one("#policy", Static).update("Judging your policy…")
-        self.query_one("#live", Static).update("Waiting for the policy verdict…")
-        self.run_task(
-            "policy",
-            lambda: policy_verdict(gateway, account, user, region, repo, mfa=mfa),
-            busy="Reading your policies…",
-        )
+        self.query_one("#live", Static).update("git ls-remote runs after the policy verdict.")
+        self.run_task("policy", judge, busy="Reading your policies…")
 
     @on(Button.Pressed, "#run")
     def run_pressed(self) -> None:
@@ -94,19 +126,35 @@ class VerifyScreen(StepScreen):
                 self.set_status("No repository found: pick one in step 5 (escape).", "error")
                 return
             self.state.repo = repo
+            profile = self.state.session_profile or self.state.saved_session_profile()
             self.state.clone_url = clone_url(
-                self.state.region, repo, self.state.git_method, self.state.settings.profile
+                self.state.region, repo, self.state.git_method, profile
             )
             self.action_run()
         elif task == "policy":
-            self.show_verdict(result)
+            self.adopt(result)
+            self.show_verdict(result.verdict)
             url, env = self.state.clone_url, self.state.settings.env()
             if url is not None:
+                self.query_one("#live", Static).update(f"Running git ls-remote {url}…")
                 self.run_task(
                     "live", lambda: live_check(url, env), busy=f"Running git ls-remote {url}…"
                 )
         elif task == "live":
             self.show_live(result)
+
+    def adopt(self, judgement: Judgement) -> None:
+        """Take over a saved session, and keep the checklist's step 3 true to what Verify knows."""
+        state = self.state
+        if judgement.saved is not None and judgement.gateway is not None:
+            state.session = judgement.saved
+            state.mfa_gateway = judgement.gateway
+            state.session_profile = session_profile_name(state.settings.profile)
+            state.done.add("session")
+        elif state.session is None and judgement.verdict.source == "unknown":
+            state.done.discard("session")  # Verify is about to say a session is needed
+        self.refresh_checklist()
+        self.show_admin_request(judgement.admin)
 
     def show_verdict(self, verdict: PolicyVerdict) -> None:
         method = self.state.git_method or "https-helper"
@@ -127,6 +175,8 @@ class VerifyScreen(StepScreen):
                 lines.append(f"  {outcome.message}")
             if outcome.deciding:
                 lines.append(f"  Deciding: {outcome.deciding}")
+        if self.state.admin_request is not None:
+            lines.append(self.state.admin_request.sentence())
         panel = self.query_one("#policy", Static)
         panel.update("\n".join(lines))
         kind = {True: "panel-ok", False: "panel-error", None: "panel-warn"}[outcome.works]

@@ -20,6 +20,8 @@ from onboard.policy.git import METHODS, GitTarget, check_git, git_request_contex
 
 if TYPE_CHECKING:
     from onboard.aws.gateway import Gateway
+    from onboard.aws.models import NamedPolicy
+    from onboard.policy.report import MethodVerdict
 
 Source = Literal["engine", "simulation", "unknown"]
 GIT_ACTIONS = ("codecommit:GitPull", "codecommit:GitPush")
@@ -34,6 +36,10 @@ class MethodOutcome:
     """None when nothing could tell."""
     message: str
     deciding: str = ""
+    deciding_labels: tuple[str, ...] = ()
+    """The Deny statements that decide a denied method (`ForceMFA Statement[3] (Sid)`)."""
+    deciding_policies: tuple[str, ...] = ()
+    """The names of the policies those statements are in."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,8 @@ class PolicyVerdict:
     source: Source
     outcomes: dict[str, MethodOutcome]
     note: str
+    policies: tuple[NamedPolicy, ...] = ()
+    """The effective policies the engine judged (empty for the simulator or unknown)."""
 
     def outcome(self, method: str) -> MethodOutcome:
         """The outcome for `method` (unknown if the verdict does not cover it)."""
@@ -81,20 +89,24 @@ def policy_verdict(
             parse_policy(p.document, p.name, kind="boundary") for p in named if p.kind == "boundary"
         ]
         report = check_git(identity, target, boundaries=boundaries)
-        outcomes = {
-            v.method: MethodOutcome(
-                v.method,
-                v.status == "works",
-                v.message,
-                "; ".join(statement.label() for statement in v.deciding),
-            )
-            for v in report.methods
-        }
-        return PolicyVerdict("engine", outcomes, "from your effective IAM policies")
+        outcomes = {v.method: _engine_outcome(v) for v in report.methods}
+        return PolicyVerdict("engine", outcomes, "from your effective IAM policies", tuple(named))
     try:
         return _simulated(gateway, target, mfa=mfa)
     except AccessDenied:
         return PolicyVerdict("unknown", {}, helpdesk_note(user))
+
+
+def _engine_outcome(verdict: MethodVerdict) -> MethodOutcome:
+    denies = [s for s in verdict.deciding if s.effect == "Deny"]
+    return MethodOutcome(
+        verdict.method,
+        verdict.status == "works",
+        verdict.message,
+        "; ".join(statement.label() for statement in verdict.deciding),
+        tuple(dict.fromkeys(s.label() for s in denies)),
+        tuple(dict.fromkeys(s.policy_name for s in denies)),
+    )
 
 
 def _simulated(gateway: Gateway, target: GitTarget, *, mfa: bool) -> PolicyVerdict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from onboard.walkthrough.steps import https_helper_configured
 from screens.app import OnboardApp
 from screens.done import DoneScreen
 from screens.git import GitScreen
-from screens.modals import SecretModal
+from screens.modals import ConfirmModal, SecretModal
 from screens.verify import VerifyScreen
 from screens.widgets.checklist import Checklist
 
@@ -53,6 +54,9 @@ async def through_git(app: OnboardApp, pilot, sandbox, method: str) -> None:  # 
     app.screen.query_one(f"#m-{method}", RadioButton).value = True
     await pilot.press("ctrl+s")
     await settle(pilot)
+    if isinstance(app.screen, ConfirmModal):  # a method the policy denies: asked first
+        await pilot.press("y")
+        await settle(pilot)
     assert app.state.git_method == method
     if isinstance(app.screen, SecretModal):  # HTTPS Git credentials: shown once
         await pilot.click("#close")
@@ -97,8 +101,26 @@ async def test_whole_walkthrough_then_clone_commit_push(
         assert "  • created the virtual MFA device" in summary  # a bullet per change
         clone = text_of(app, "#clone")
         assert "git clone https://git-codecommit.us-east-1.amazonaws.com/v1/repos/my-repo" in clone
-        # In a sandbox, say where the command works and that Finish removes it.
-        assert "Sandbox: this works in the sandbox home" in clone
+        # In a sandbox, say how a shell runs it (the env file) and that Finish removes it.
+        env_file = app.state.env_file
+        assert env_file is not None and env_file.stat().st_mode & 0o777 == 0o600
+        assert "ONBOARD_HELPDESK" not in env_file.read_text()  # the admin's keys stay out
+        assert f"env $(cat {env_file}) git clone https://git-codecommit" in clone
+        assert "Finish stops the sandbox" in clone
+        shell_clone = subprocess.run(
+            [
+                "sh",
+                "-c",
+                f"cd {tmp_path} && env $(cat {env_file}) GIT_TERMINAL_PROMPT=0 "
+                f"git clone {app.state.clone_url} from-shell",
+            ],
+            env={"PATH": os.environ["PATH"]},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert shell_clone.returncode == 0, shell_clone.stderr
+        assert (tmp_path / "from-shell" / ".git").is_dir()
         assert "onboard doctor --user new-hire" in text_of(app, "#help")
         assert set(app.state.done) >= {"identity", "mfa", "session", "git", "verify", "done"}
         await pilot.press("enter")
@@ -151,6 +173,10 @@ async def test_breaks_git_policy_fails_verify_with_the_next_step(
         assert "403" in live
         assert "ctrl+d for the doctor" in live
         assert "verify" in app.state.failed
+        # What to ask the administrator is on the screen, one key away.
+        assert "Ask your administrator to apply the patch to ForceMFA (press a)" in text_of(
+            app, "#policy"
+        )
 
 
 async def test_rerun_resumes_after_what_is_done(start_sandbox: StartSandbox) -> None:
