@@ -6,6 +6,9 @@ prior for ties, the fix and its sources. The matcher only scores and ranks;
 it holds no CodeCommit knowledge itself. When the text alone cannot decide
 (a bare HTTP 403 has many causes) the result is "ambiguous" with ranked
 candidates, and the doctor's checks confirm or rule them out (`rerank`).
+
+Without an explicit method, the method is inferred from the CodeCommit URLs
+the output shows (`infer_methods`), so that causes of other methods drop out.
 """
 
 from __future__ import annotations
@@ -62,18 +65,36 @@ class Cause:
     cause: str
     fix: str
     sources: tuple[Source, ...]
+    unless: tuple[re.Pattern[str], ...] = ()
+    """Output matching any of these rules the cause out (e.g. a CodeCommit URL)."""
+    precedence: int = 0
+    """Ranks above every cause of lower precedence whatever the scores (e.g. "not CodeCommit")."""
 
     def applies_to(self, method: str | None) -> bool:
         """True when the cause can happen with `method` (None: any method)."""
         return method is None or not self.methods or method in self.methods
 
+    def applies_to_any(self, methods: Iterable[str]) -> bool:
+        """True when the cause can happen with one of `methods` (none given: any)."""
+        wanted = set(methods)
+        return not wanted or not self.methods or bool(wanted & set(self.methods))
+
+
+@dataclass(frozen=True)
+class MethodHint:
+    """Output that shows which connection method git used (e.g. a codecommit:// URL)."""
+
+    methods: tuple[str, ...]
+    regex: re.Pattern[str]
+
 
 @dataclass(frozen=True)
 class Knowledge:
-    """All causes plus the patterns that mean success."""
+    """All causes plus the patterns that mean success and those that show the method."""
 
     causes: tuple[Cause, ...]
     success: tuple[Pattern, ...]
+    method_hints: tuple[MethodHint, ...] = ()
 
     def by_id(self, cause_id: str) -> Cause:
         """The cause with this id (KeyError if unknown)."""
@@ -101,6 +122,8 @@ class Explanation:
     verdict: Verdict
     candidates: tuple[Candidate, ...]
     method: str | None = None
+    inferred_methods: tuple[str, ...] = ()
+    """Methods read from the URLs in the output when no method was given."""
 
     @property
     def top(self) -> Candidate | None:
@@ -117,6 +140,7 @@ class Explanation:
         return {
             "verdict": self.verdict,
             "method": self.method,
+            "inferred_methods": list(self.inferred_methods),
             "candidates": [
                 {
                     "id": c.cause.id,
@@ -146,6 +170,27 @@ def _patterns(raw: Iterable[Mapping[str, Any]], where: str) -> tuple[Pattern, ..
     return tuple(compiled)
 
 
+def _regexes(raw: Iterable[Any], where: str) -> tuple[re.Pattern[str], ...]:
+    try:
+        return tuple(re.compile(str(item), _FLAGS) for item in raw)
+    except re.error as exc:
+        raise InvalidInput(
+            f"bad pattern in {where}", str(exc), "fix the pattern in causes.toml"
+        ) from exc
+
+
+def _method_hints(raw: Iterable[Mapping[str, Any]]) -> tuple[MethodHint, ...]:
+    hints = []
+    for item in raw:
+        methods = tuple(str(m) for m in item.get("methods", []))
+        if not methods or not set(methods) <= set(METHODS):
+            raise InvalidInput(
+                f"method_hint names unknown methods {list(methods)}", "", f"use {METHODS}"
+            )
+        hints.append(MethodHint(methods, _regexes([item.get("re", "")], "method_hint")[0]))
+    return tuple(hints)
+
+
 def parse_knowledge(document: Mapping[str, Any]) -> Knowledge:
     """Build the knowledge from a parsed causes.toml document."""
     causes = []
@@ -172,10 +217,12 @@ def parse_knowledge(document: Mapping[str, Any]) -> Knowledge:
                 cause=str(raw["cause"]),
                 fix=str(raw["fix"]),
                 sources=tuple(Source(str(s["title"]), str(s["url"])) for s in raw["sources"]),
+                unless=_regexes(raw.get("unless", []), cause_id),
+                precedence=int(raw.get("precedence", 0)),
             )
         )
     success = _patterns(document.get("success", {}).get("patterns", []), "success")
-    return Knowledge(tuple(causes), success)
+    return Knowledge(tuple(causes), success, _method_hints(document.get("method_hint", [])))
 
 
 @cache
@@ -195,7 +242,16 @@ def _line_of(text: str, match: re.Match[str]) -> str:
     return line[:300]
 
 
+def infer_methods(text: str, *, knowledge: Knowledge | None = None) -> tuple[str, ...]:
+    """The connection methods the CodeCommit URLs in `text` use (empty: none shown)."""
+    knowledge = knowledge or load_knowledge()
+    found = {m for hint in knowledge.method_hints if hint.regex.search(text) for m in hint.methods}
+    return tuple(m for m in METHODS if m in found)
+
+
 def _score(cause: Cause, text: str) -> Candidate | None:
+    if any(regex.search(text) for regex in cause.unless):
+        return None
     score = 0
     decisive = False
     evidence: list[str] = []
@@ -213,8 +269,9 @@ def _score(cause: Cause, text: str) -> Candidate | None:
     return Candidate(cause, score, tuple(evidence), decisive)
 
 
-def _rank_key(candidate: Candidate) -> tuple[int, float, str]:
-    return (-candidate.score, -candidate.cause.prior, candidate.cause.id)
+def _rank_key(candidate: Candidate) -> tuple[int, int, float, str]:
+    cause = candidate.cause
+    return (-cause.precedence, -candidate.score, -cause.prior, cause.id)
 
 
 def _verdict(candidates: list[Candidate], success_score: int) -> Verdict:
@@ -240,14 +297,16 @@ def explain(
             f"unknown method {method!r}", f"methods are {', '.join(METHODS)}", "pick one of them"
         )
     knowledge = knowledge or load_knowledge()
+    inferred = infer_methods(text, knowledge=knowledge) if method is None else ()
+    methods = (method,) if method is not None else inferred
     candidates = [
         candidate
         for cause in knowledge.causes
-        if cause.applies_to(method) and (candidate := _score(cause, text)) is not None
+        if cause.applies_to_any(methods) and (candidate := _score(cause, text)) is not None
     ]
     candidates.sort(key=_rank_key)
     success_score = sum(p.weight for p in knowledge.success if p.regex.search(text))
-    return Explanation(_verdict(candidates, success_score), tuple(candidates), method)
+    return Explanation(_verdict(candidates, success_score), tuple(candidates), method, inferred)
 
 
 def rerank(

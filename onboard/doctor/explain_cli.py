@@ -64,6 +64,9 @@ def render_text(explanation: Explanation, limit: int = 3) -> str:
             "Next: run `onboard doctor` to check the whole setup.\n"
         )
     lines = []
+    if explanation.method is None and explanation.inferred_methods:
+        methods = ", ".join(explanation.inferred_methods)
+        lines.append(f"Method read from the URL in the output: {methods}")
     shown = explanation.candidates[:limit]
     # A bare "403" is the same evidence for every candidate: quote it once, on top.
     shared = len({c.evidence[:2] for c in shown}) == 1 and len(shown) > 1

@@ -100,12 +100,15 @@ def test_explain_on_real_output(case: dict[str, Any]) -> None:
 
 
 def test_every_cause_is_named_by_some_real_output() -> None:
-    """Each cause id is the answer (or a ranked candidate) for a collected or quoted output."""
+    """Each cause id is the answer (or a ranked candidate) for a collected or quoted output,
+    or for a published one in the field corpus (test_explain_corpus.py)."""
     named: set[str] = set()
     for case in CASES:
         named.update(case.get("among", []))
         if "top" in case:
             named.add(case["top"])
+    for corpus_file in (Path(__file__).parent / "corpus").glob("*.toml"):
+        named.update(e["expect"] for e in tomllib.loads(corpus_file.read_text())["entry"])
     # A bare 403 (git-http-403.txt) names several; the doctor's checks then decide
     # (test_sandbox_checks: a stale stored password is pinned on the storing helper).
     assert {cause.id for cause in load_knowledge().causes} <= named
