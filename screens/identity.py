@@ -1,4 +1,9 @@
-"""Step 1: who the credentials belong to, and what is already done for them."""
+"""Step 1: who the credentials belong to, and what is already done for them.
+
+With no credentials on the machine (or when asked: `o`), the step starts
+from the access key the administrator handed over (screens/credentials.py):
+the key is checked with AWS, saved as a profile, and the check runs again.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,28 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
-from onboard.aws.errors import ExpiredCredentials, NoCredentials
-from onboard.walkthrough.steps import Facts, done_steps, first_pending, gather_facts, step
+from onboard.aws.errors import AwsError, ExpiredCredentials, NoCredentials
+from onboard.errors import OnboardError
+from onboard.walkthrough.steps import (
+    Change,
+    Facts,
+    display_path,
+    done_steps,
+    first_pending,
+    gather_facts,
+    step,
+)
+from screens.credentials import KeyCheck, KeyForm
+from screens.modals import ConfirmModal
 from screens.step import StepScreen
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from onboard.aws.credentials import SavedKey
     from onboard.aws.gateway import Gateway
     from onboard.aws.models import CallerIdentity
+    from onboard.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -37,18 +57,30 @@ class IdentityScreen(StepScreen):
         "onboard uses the same credentials the AWS CLI would: `--profile`, "
         "`AWS_PROFILE`, environment variables, SSO. It needs an IAM *user* "
         "(not a role or root) because MFA devices, SSH keys and Git credentials "
-        "belong to IAM users."
+        "belong to IAM users. With no credentials yet, import the CSV file your "
+        "administrator gave you (or type the key): onboard checks it with AWS, then "
+        "saves it as a profile in ~/.aws (0600). Press o to use another key."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "continue", "Continue"),
         Binding("r", "retry", "Check again"),
+        Binding("o", "other_key", "Use another key"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.imported_csv: Path | None = None
+        """The CSV the saved key came from: offered for deletion once saved."""
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="who", classes="panel facts", markup=False)
-        with Horizontal(classes="buttons"):
+        form = KeyForm()
+        form.add_class("hidden")
+        yield form
+        with Horizontal(classes="buttons", id="identity-buttons"):
             yield Button("Continue", id="continue", variant="primary", disabled=True)
             yield Button("Check again", id="retry")
+            yield Button("Use another key", id="other-key")
 
     def on_mount(self) -> None:
         self.refresh_checklist()
@@ -75,6 +107,114 @@ class IdentityScreen(StepScreen):
     def retry_pressed(self) -> None:
         self.action_retry()
 
+    @on(Button.Pressed, "#other-key")
+    def action_other_key(self) -> None:
+        """Show the form for the administrator's access key (CSV or typed)."""
+        form = self.query_one(KeyForm)
+        if form.check is not None:
+            form.reset()  # a checked key not saved yet: start again with another
+        elif not form.has_class("hidden"):
+            return
+        form.remove_class("hidden")
+        # Nothing to continue with yet: the form's own buttons are the way on (fits 80x24).
+        self.query_one("#identity-buttons").set_class(self.state.identity is None, "hidden")
+        # Focus once the form is laid out: a widget that is not displayed yet cannot take it.
+        self.call_after_refresh(form.query_one("#key-id" if form.typing else "#csv-path").focus)
+        self.set_status("Import the CSV file or type the key, then Check key.")
+
+    # -- the administrator's key -----------------------------------------------------
+
+    @on(KeyForm.CheckRequested)
+    def check_key(self, message: KeyForm.CheckRequested) -> None:
+        message.stop()
+        settings = self.state.settings
+        csv_path, key_id, secret = message.csv_path, message.key_id, message.secret
+
+        def check() -> KeyCheck:
+            return check_access_key(settings, csv_path, key_id, secret)
+
+        self.run_task("check-key", check, busy="Asking AWS whose key this is…")
+
+    @on(KeyForm.SaveRequested)
+    def save_key(self, message: KeyForm.SaveRequested) -> None:
+        message.stop()
+        check = self.query_one(KeyForm).check
+        if check is None:
+            return
+        from onboard.aws.credentials import profile_problem
+
+        home = self.state.settings.home
+        problem = profile_problem(home, message.profile, check.checked.key)
+        if problem:
+            self.query_one(KeyForm).show_problem(problem)
+            self.set_status(f"✗ {problem}", "error")
+            return
+        profile, region = message.profile, message.region
+
+        def save() -> SavedKey:
+            from onboard.aws.credentials import save_key
+
+            return save_key(home, check.checked, profile, region)
+
+        self.run_task("save-key", save, busy=f"Saving the key as the profile {profile}…")
+
+    def key_checked(self, check: KeyCheck) -> None:
+        self.query_one(KeyForm).show_checked(check)
+        self.imported_csv = check.checked.key.path
+        self.set_status(
+            f"✓ The key belongs to {check.checked.user_name}. Choose the profile name "
+            "and region, then Save.",
+            "ok",
+        )
+
+    def key_saved(self, saved: SavedKey) -> None:
+        state = self.state
+        home = state.settings.home
+        where = display_path(home, saved.credentials.path)
+        state.record(
+            Change(
+                "machine", f"saved your access key as the profile {saved.profile} in {where} (0600)"
+            )
+        )
+        self.query_one(KeyForm).forget_secret()
+        self.query_one(KeyForm).add_class("hidden")
+        self.query_one("#identity-buttons").remove_class("hidden")
+        # From now on the walkthrough (and every later step) uses the saved profile.
+        state.settings = state.settings.replace(profile=saved.profile, region=saved.region)
+        state.gateway = state.identity = None
+        self.action_retry()
+        if self.imported_csv is not None and self.imported_csv.exists():
+            self.offer_delete(self.imported_csv)
+
+    def offer_delete(self, path: Path) -> None:
+        shown = display_path(self.state.settings.home, path)
+
+        def answered(delete: bool | None) -> None:
+            if not delete:
+                return
+            from onboard.aws.credentials import delete_key_file
+
+            try:
+                delete_key_file(path)
+            except OnboardError as exc:
+                self.notify(exc.render(), severity="error")
+                return
+            self.imported_csv = None
+            self.state.record(Change("machine", f"deleted {shown} (it held the secret in clear)"))
+            self.notify(f"Deleted {shown}.")
+
+        self.app.push_screen(
+            ConfirmModal(
+                f"Delete {shown}?",
+                "The key is saved in your AWS credentials file now. The CSV holds the "
+                "secret in clear text: delete it, unless you keep it somewhere safe on "
+                "purpose (a password manager is better).",
+                yes="Delete",
+                no="Keep",
+            ),
+            answered,
+        )
+
     @on(Button.Pressed, "#continue")
     def action_continue(self) -> None:
         if self.query_one("#continue", Button).disabled:
@@ -82,6 +222,12 @@ class IdentityScreen(StepScreen):
         super().action_continue()
 
     def task_done(self, task: str, result: Any) -> None:
+        if task == "check-key":
+            self.key_checked(result)
+            return
+        if task == "save-key":
+            self.key_saved(result)
+            return
         assert isinstance(result, Found)
         identity = result.identity
         if identity.principal_type != "user" or not identity.user_name:
@@ -122,27 +268,74 @@ class IdentityScreen(StepScreen):
             f"These credentials belong to {identity.arn} ({identity.principal_type}), "
             "not an IAM user.\n"
             "Why: MFA devices, SSH keys and Git credentials belong to IAM users.\n"
-            "Next: run onboard with the access key of your own IAM user "
-            "(`onboard --profile NAME`)."
+            "Next: press o to import the access key of your own IAM user, or run "
+            "onboard with its profile (`onboard --profile NAME`)."
         )
         self.mark_failed()
         self.set_status("✗ Not an IAM user.", "error")
 
     def task_failed(self, task: str, error: BaseException) -> bool:
+        if task in ("check-key", "save-key"):
+            if not isinstance(error, OnboardError):
+                return False
+            # AWS's reason and what to ask for, under the fields (never quoting the secret).
+            self.query_one(KeyForm).show_problem(error.render())
+            self.set_status(f"✗ {error.what}", "error")
+            return True
         if not isinstance(error, NoCredentials | ExpiredCredentials):
             return False
         who = self.query_one("#who", Static)
         who.set_classes("panel facts panel-error")
+        if isinstance(error, NoCredentials):
+            # Nothing found, or a key AWS refuses: start from the administrator's key.
+            if not error.code:
+                lines = ["No AWS credentials on this computer yet."]
+            else:
+                lines = [f"No usable AWS credentials: {error.what}"]
+                lines += [f"Why: {error.why}"] if error.why else []
+            lines.append("Next: import the access key your administrator gave you (below).")
+            who.update("\n".join(lines))
+            self.action_other_key()
+            self.mark_failed()
+            return True
         title = "No AWS credentials" if isinstance(error, NoCredentials) else "Expired credentials"
         lines = [f"{title}: {error.what}"]
         if error.why:
             lines.append(f"Why: {error.why}")
         if error.next_step:
-            lines.append(f"Next: {error.next_step}")
+            lines.append(f"Next: {error.next_step}, then press r to check again.")
+        lines.append("Or press o to use the access key your administrator gave you.")
         who.update("\n".join(lines))
         self.mark_failed()
-        self.set_status(f"✗ {title}. Fix it, then press r to check again.", "error")
+        self.set_status(f"✗ {title}. Fix it and press r, or o for another key.", "error")
         return True
 
     def action_back(self) -> None:
         """The first step has nothing before it."""
+
+
+def check_access_key(
+    settings: Settings, csv_path: str | None, key_id: str, secret: str
+) -> KeyCheck:
+    """Read (or take) the key, ask AWS whose it is, and propose a profile and regions.
+
+    Runs in a worker thread: nothing is written here.
+    """
+    from onboard.aws import credentials as creds
+    from onboard.aws.keyfile import expand_path, read_key_csv, typed_key
+
+    if csv_path is not None:
+        key = read_key_csv(expand_path(csv_path, settings.home))
+    else:
+        key = typed_key(key_id, secret)
+    checked = creds.check_key(settings, key)
+    env = settings.env()
+    configured = settings.region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    candidates = creds.likely_regions(key.region_hint, configured)
+    try:
+        with_repos = creds.repository_regions(settings, key, candidates)
+    except AwsError:
+        with_repos = []
+    regions = creds.likely_regions(key.region_hint, configured, with_repos)
+    profile = creds.suggest_profile(settings.home, checked.user_name)
+    return KeyCheck(checked, tuple(regions), profile, tuple(with_repos))

@@ -27,8 +27,8 @@ from onboard.home import Home
 KeyFormat = Literal["access-key", "user-creation", "typed"]
 
 FORMAT_TITLES: dict[KeyFormat, str] = {
-    "access-key": "IAM console access key file (Access key ID, Secret access key)",
-    "user-creation": "IAM console new-user file (User name, Password, Access key ID, ...)",
+    "access-key": "the IAM console's access key file",
+    "user-creation": "the IAM console's new-user file",
     "typed": "typed in",
 }
 

@@ -96,7 +96,8 @@ def build_session(settings: Settings) -> boto3.Session:
         raise NoCredentials(
             f"AWS profile {profile!r} does not exist",
             f"it is not in {settings.home.aws_config} or {settings.home.aws_credentials}",
-            "run `aws configure --profile NAME`, or pick a profile with --profile",
+            "import the key your administrator gave you under that name "
+            "(`onboard credentials import FILE.csv --profile NAME`), or pick another --profile",
             code="ProfileNotFound",
         ) from exc
     if settings.environ is not None:

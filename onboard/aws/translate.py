@@ -162,7 +162,8 @@ def _from_client_error(exc: bx.ClientError, operation: str) -> e.AwsError:
         return e.NoCredentials(
             "AWS does not accept these credentials",
             why,
-            "check the access key ID and secret (`aws configure`), or ask your admin for a new key",
+            "check the access key ID and secret, or ask your administrator to activate the key "
+            "or create a new one",
             **kw,
         )
     if code in _THROTTLE_CODES:
@@ -223,7 +224,8 @@ def translate(exc: BaseException, operation: str = "") -> e.AwsError:
         return e.NoCredentials(
             "no AWS credentials found",
             str(exc),
-            "run `aws configure` (or set AWS_PROFILE / --profile), then try again",
+            "import the key your administrator gave you (`onboard credentials import FILE.csv`, "
+            "or type it: `onboard credentials add`), or set AWS_PROFILE / --profile",
             **kw,
         )
     if isinstance(exc, _SSO_ERRORS):
