@@ -3,14 +3,17 @@
 Logic from AWS's "Policy evaluation logic" for a principal in the same
 account as the resource:
 1. an explicit Deny in any policy (SCP, resource, identity, boundary) wins;
-2. every SCP given must allow, else implicitly denied;
+2. SCPs come in levels of the organization (root first, then each OU, then
+   the account): at every level at least one attached SCP must allow, else
+   implicitly denied (a flat list of SCPs is one SCP per level);
 3. a resource policy that allows the caller's own ARN (IAM user, role
    session) is enough on its own (an implicit deny in an identity policy or a
    boundary does not limit it);
 4. otherwise an identity policy must allow, or a resource policy that names
    the session's role ARN, and every boundary given must allow too (a
    resource policy naming only the account delegates to identity policies);
-5. anything else is implicitly denied.
+5. anything else is implicitly denied; with no identity policy at all (and no
+   resource policy that allows), that is the reason given.
 A Deny in a resource policy applies when it names the caller in any of these
 ways (its own ARN, its role, its account).
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from onboard.policy.document import Policy, Principal, Statement
+from onboard.policy.errors import PolicyError
 from onboard.policy.match import ContextValue
 from onboard.policy.request import Request, principal_keys
 from onboard.policy.result import Decision, Evaluation, MatchedStatement
@@ -29,8 +33,10 @@ __all__ = [
     "Evaluation",
     "MatchedStatement",
     "Request",
+    "ScpLevels",
     "evaluate",
     "principal_keys",
+    "scp_levels",
     "statement_reason",
 ]
 
@@ -63,24 +69,51 @@ _EMPTY = _Scan()
 _DIRECT, _ROLE, _ACCOUNT = 0, 1, 2
 
 
+ScpLevels = Sequence[Policy | Sequence[Policy]]
+"""SCPs by organization level, root first: `[[root_a, root_b], ou_scp, account_scp]`."""
+
+
+def scp_levels(scps: ScpLevels) -> tuple[tuple[Policy, ...], ...]:
+    """Normalise `scps`: a Policy is a level of its own, a list is the SCPs of one level."""
+    levels: list[tuple[Policy, ...]] = []
+    for number, level in enumerate(scps, 1):
+        attached = (level,) if isinstance(level, Policy) else tuple(level)
+        if not attached:
+            raise PolicyError(
+                f"SCP level {number} is empty: every level of an organization has at least "
+                "one SCP attached (FullAWSAccess by default)"
+            )
+        for policy in attached:
+            if not isinstance(policy, Policy):
+                raise PolicyError(f"SCP level {number}: {policy!r} is not a parsed policy")
+        levels.append(attached)
+    return tuple(levels)
+
+
 def evaluate(
     request: Request,
     identity_policies: Sequence[Policy],
     *,
     boundaries: Sequence[Policy] = (),
-    scps: Sequence[Policy] = (),
+    scps: ScpLevels = (),
     resource_policy: Policy | None = None,
 ) -> Evaluation:
-    """Decide `request` the way AWS does; see the module docstring for the order."""
+    """Decide `request` the way AWS does; see the module docstring for the order.
+
+    `scps` lists the organization's levels, root first; each item is one SCP
+    (a level with one SCP) or a list of the SCPs attached at that level, of
+    which at least one must allow.
+    """
     ctx = request.normalized_context
     action = request.action.lower()
     resource = request.resource
     missing: list[str] = []
     identity = _scan(identity_policies, action, resource, ctx, None, missing)
-    if not boundaries and not scps and resource_policy is None:
+    if not boundaries and not scps and resource_policy is None and identity_policies:
         return _identity_only(request, identity, ctx, missing)
+    levels = scp_levels(scps) if scps else ()
     boundary_scans = [_scan((p,), action, resource, ctx, None, missing) for p in boundaries]
-    scp_scans = [_scan((p,), action, resource, ctx, None, missing) for p in scps]
+    scp_scans = [_scan(level, action, resource, ctx, None, missing) for level in levels]
     direct = via_role = via_account = _EMPTY
     if resource_policy is not None:
         policies = (resource_policy,)
@@ -97,13 +130,24 @@ def evaluate(
         denies = [hit for scan in scans for hit in scan.denies]
     if denies:
         matched = _matched(_unique(denies), ctx, applied=True)
-        return Evaluation._fast(
-            Decision.EXPLICIT_DENY, matched, missing_keys, lambda: _denied_text(request, matched)
+        level = next(
+            (n for n, attached in enumerate(levels, 1) if any(p is denies[0][0] for p in attached)),
+            0,
         )
 
-    for policy, scan in zip(scps, scp_scans, strict=True):
+        def explain() -> str:
+            text = _denied_text(request, matched)
+            if level and len(levels) > 1:  # name the organization level that denied
+                text += f" (SCP level {level} of {len(levels)}{' (root)' if level == 1 else ''})"
+            return text
+
+        return Evaluation._fast(Decision.EXPLICIT_DENY, matched, missing_keys, explain)
+
+    for number, (level, scan) in enumerate(zip(levels, scp_scans, strict=True), 1):
         if not scan.allows:
-            return _implicit(request, "service control", policy.name, scan.near, ctx, missing_keys)
+            return _implicit(
+                request, _scp_where(level, number, len(levels)), scan.near, ctx, missing_keys
+            )
 
     if direct.allows:
         matched = _matched(direct.allows, ctx, applied=True)
@@ -120,12 +164,13 @@ def evaluate(
         grants.allows, grants.near = identity.allows + via_role.allows, identity.near
     if not grants.allows:
         near = identity.near + via_role.near + via_account.near + via_account.allows
-        return _implicit(request, "identity-based", None, near, ctx, missing_keys)
+        if not identity_policies:
+            return _no_identity_policy(request, near, ctx, missing_keys)
+        return _implicit(request, "identity-based policy", near, ctx, missing_keys)
     for policy, scan in zip(boundaries, boundary_scans, strict=True):
         if not scan.allows:
-            return _implicit(
-                request, "permissions boundary", policy.name, scan.near, ctx, missing_keys
-            )
+            where = f"permissions boundary policy {policy.name!r}"
+            return _implicit(request, where, scan.near, ctx, missing_keys)
 
     return _allowed(grants, ctx, missing_keys)
 
@@ -160,7 +205,7 @@ def _identity_only(
             Decision.EXPLICIT_DENY, matched, missing_keys, lambda: _denied_text(request, matched)
         )
     if not identity.allows:
-        return _implicit(request, "identity-based", None, identity.near, ctx, missing_keys)
+        return _implicit(request, "identity-based policy", identity.near, ctx, missing_keys)
     return _allowed(identity, ctx, missing_keys)
 
 
@@ -221,22 +266,39 @@ def _principal_applies(st: Statement, principal_arn: str | None, how: int) -> bo
 
 def _implicit(
     request: Request,
-    label: str,
-    policy_name: str | None,
+    where: str,
     near: _Hits,
     ctx: Mapping[str, ContextValue],
     missing: tuple[str, ...],
 ) -> Evaluation:
+    """Implicitly denied: no `where` (e.g. "identity-based policy") allows the request."""
     matched = _matched(_unique(near), ctx, applied=False)
 
     def explain() -> str:
-        where = f"{label} policy {policy_name!r}" if policy_name else f"{label} policy"
         text = f"ImplicitlyDenied: no {where} allows {request.action} on {request.resource}"
         if matched:
             text += "; did not apply: " + "; ".join(f"{m.label()}: {m.reason}" for m in matched)
         return text
 
     return Evaluation._fast(Decision.IMPLICIT_DENY, matched, missing, explain)
+
+
+def _scp_where(level: tuple[Policy, ...], number: int, count: int) -> str:
+    """Which SCP level failed: `service control policy 'ou' (SCP level 2 of 3)`."""
+    place = f"SCP level {number} of {count}" + (" (root)" if number == 1 else "")
+    if len(level) == 1:
+        where = f"service control policy {level[0].name!r}"
+        return where if count == 1 else f"{where} ({place})"
+    names = ", ".join(repr(policy.name) for policy in level)
+    return f"service control policy at {place} (attached there: {names})"
+
+
+def _no_identity_policy(
+    request: Request, near: _Hits, ctx: Mapping[str, ContextValue], missing: tuple[str, ...]
+) -> Evaluation:
+    """No identity policy at all: AWS decides it, implicitly denied (not an error)."""
+    where = "identity-based policy (none is attached, so nothing grants it)"
+    return _implicit(request, where, near, ctx, missing)
 
 
 def _denied_text(request: Request, matched: tuple[MatchedStatement, ...]) -> str:
