@@ -130,15 +130,16 @@ def evaluate(
         denies = [hit for scan in scans for hit in scan.denies]
     if denies:
         matched = _matched(_unique(denies), ctx, applied=True)
-        level = next(
+        deny_level = next(
             (n for n, attached in enumerate(levels, 1) if any(p is denies[0][0] for p in attached)),
             0,
         )
 
         def explain() -> str:
             text = _denied_text(request, matched)
-            if level and len(levels) > 1:  # name the organization level that denied
-                text += f" (SCP level {level} of {len(levels)}{' (root)' if level == 1 else ''})"
+            if deny_level and len(levels) > 1:  # name the organization level that denied
+                root = " (root)" if deny_level == 1 else ""
+                text += f" (SCP level {deny_level} of {len(levels)}{root})"
             return text
 
         return Evaluation._fast(Decision.EXPLICIT_DENY, matched, missing_keys, explain)
