@@ -213,3 +213,15 @@ def test_cli_json_and_text_show_the_inferred_method(
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
     assert main(["explain"]) == 0
     assert "Method read from the URL in the output: grc" in capsys.readouterr().out
+
+
+def test_a_push_that_worked_is_not_a_failure_even_wrapped_as_an_error() -> None:
+    # git writes its progress to stderr; PowerShell and some IDEs show it as an error
+    new_branch = (
+        "git : To https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/my-repo\n"
+        "    + FullyQualifiedErrorId : NativeCommandError\n"
+        " * [new branch]      main -> main\n"
+    )
+    assert explain(new_branch).verdict == NOT_A_FAILURE
+    rejected = "error: RPC failed; curl 56 Recv failure\nEverything up-to-date\n"
+    assert explain(rejected).verdict == "explained"
