@@ -43,6 +43,9 @@ class Chain:
     """The environment the process gets (git's, plus the helper's own assignments)."""
     config_file: Path = Path()
     credentials_file: Path = Path()
+    named: str | None = None
+    """AWS_PROFILE when set: the CLI loads it (and stops when it is missing) even when
+    environment keys provide the credentials."""
 
     @property
     def from_env_keys(self) -> bool:
@@ -110,10 +113,10 @@ def resolve(
         return Chain(user, explicit_profile, explicit_from, run_env, config, credentials)
     named = run_env.get("AWS_PROFILE") or run_env.get("AWS_DEFAULT_PROFILE")
     if run_env.get("AWS_ACCESS_KEY_ID") and run_env.get("AWS_SECRET_ACCESS_KEY"):
-        return Chain(user, None, "environment", run_env, config, credentials)
+        return Chain(user, None, "environment", run_env, config, credentials, named=named)
     if named:
         source = "AWS_PROFILE" if run_env.get("AWS_PROFILE") else "AWS_DEFAULT_PROFILE"
-        return Chain(user, named, source, run_env, config, credentials)
+        return Chain(user, named, source, run_env, config, credentials, named=named)
     return Chain(user, "default", "default", run_env, config, credentials)
 
 

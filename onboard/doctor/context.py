@@ -183,10 +183,38 @@ class DoctorContext:
             gateway = Gateway.from_settings(
                 settings, max_attempts=2, connect_timeout=3.0, read_timeout=10.0
             )
-            # The walkthrough's MFA session (item 5): the account as the walkthrough sees it.
-            return gateway.with_session(self.session) if self.session is not None else gateway
+            if self.session is not None:
+                # The walkthrough's MFA session: the account as the walkthrough sees it.
+                return gateway.with_session(self.session)
+            return self._resolved(gateway)
 
         return self.fact("gateway", build)
+
+    def _resolved(self, gateway: Gateway) -> Gateway:
+        """The gateway once its credentials resolved within the timeout, and its clients build.
+
+        botocore runs a profile's `credential_process` (or SSO refresh) with no
+        time limit, and refuses a malformed AWS_ENDPOINT_URL with a bare ValueError:
+        both become an `OnboardError` here, so every account check skips with the reason.
+        """
+        from onboard.doctor.chain import Unanswered, bounded
+
+        try:
+            bounded(lambda: (gateway._session.get_credentials(), gateway.client("sts")),
+                    self.live_timeout)  # fmt: skip
+        except Unanswered as exc:
+            raise OnboardError(
+                f"the AWS credentials gave {exc}",
+                "a credential_process or SSO refresh that does not return",
+                "see credentials.identity",
+            ) from None
+        except ValueError as exc:
+            raise OnboardError(
+                f"AWS cannot be called: {exc}",
+                "botocore refuses the endpoint (AWS_ENDPOINT_URL?)",
+                "fix or unset AWS_ENDPOINT_URL",
+            ) from None
+        return gateway
 
     def user_name(self) -> str:
         """The IAM user the account checks look at (the subject, else the caller)."""

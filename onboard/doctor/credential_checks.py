@@ -91,6 +91,19 @@ def check_identity(ctx: DoctorContext) -> Finding:
     chain = git_chain(ctx)
     data: dict[str, Any] = {"used_by": chain.user, "profile": chain.profile}
     keys: dict[str, str] | None = None
+    if chain.named and chain.profile is None:
+        missing = _missing_named_profile(chain, data)
+        if missing is not None:
+            return missing
+    if chain.profile == "default" and not chains.read_profile(chain, "default").exists:
+        return _fail(
+            f"{chain.user} finds no AWS credentials: no AWS_ACCESS_KEY_ID, no AWS_PROFILE, "
+            "no [default] profile",
+            "no-credentials-configured",
+            Fix("Configure credentials", "aws configure"),
+            f"looked in {chain.config_file} and {chain.credentials_file}",
+            **data,
+        )
     if chain.profile is not None:
         files = chains.read_profile(chain, chain.profile)
         if files.error is not None:
@@ -171,6 +184,23 @@ def check_identity(ctx: DoctorContext) -> Finding:
         details,
         rules_out=("no-credentials-configured", "expired-session-token"),
         data=data,
+    )
+
+
+def _missing_named_profile(chain: chains.Chain, data: dict[str, Any]) -> Finding | None:
+    """AWS_PROFILE names a profile that does not exist: the CLI stops, keys or not."""
+    name = str(chain.named)
+    files = chains.read_profile(chain, name)
+    if files.error is not None or files.exists or name == "default":
+        return None
+    variable = "AWS_PROFILE" if chain.env.get("AWS_PROFILE") else "AWS_DEFAULT_PROFILE"
+    return _fail(
+        f"{chain.user} runs with {variable}={name}, a profile that does not exist: "
+        f'"The config profile ({name}) could not be found"',
+        "aws-profile-not-found",
+        Fix(f"Unset {variable} or create the profile", f"unset {variable}"),
+        f"looked in {chain.config_file} and {chain.credentials_file}",
+        **data,
     )
 
 
