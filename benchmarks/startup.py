@@ -1,16 +1,22 @@
-"""Cold start of `onboard` to its first screen, compared with a bare Textual app.
+"""Start-up of `onboard`: `--help`/`--version` against `aws --version`, and the TUI.
 
-Each run is a fresh Python process (nothing cached in memory): the child
-prints a marker as soon as the first screen has been drawn, and the
-parent measures from spawning it to reading the marker. The bare app is the
-floor any Textual program pays; the ratio is what onboard adds on top.
+1. Whole processes, in turns within one run (so machine drift hits all alike):
+   `onboard --help`, `onboard --version`, `aws --version` (the AWS CLI in the
+   same venv) and `python -c pass` (the interpreter's floor). CPU time
+   (user+sys, from the kernel's accounting of each child) and wall time;
+   ratios are medians of the per-turn ratios. Goal: onboard <= 0.1x aws.
+2. Cold start of `onboard` to its first screen, compared with a bare Textual
+   app: the child prints a marker once the first screen has been drawn, and
+   the parent measures from spawning it to reading the marker. The bare app
+   is the floor any Textual program pays; the ratio is what onboard adds.
 
-    .venv/bin/python benchmarks/startup.py [--runs 7]
+    .venv/bin/python benchmarks/startup.py [--runs 7] [--cli-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import operator
 import os
 import statistics
 import subprocess
@@ -92,10 +98,56 @@ def time_child(code: str) -> float:
     return elapsed
 
 
+def time_process(argv: list[str]) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one whole process, its output discarded."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} exited {process.returncode}")
+    return usage.ru_utime + usage.ru_stime, wall
+
+
+def cli_startup(runs: int) -> None:
+    """`onboard --help`/`--version` against `aws --version`, in turns, as ratios."""
+    bin_dir = Path(sys.executable).parent
+    commands = {
+        "aws --version": [str(bin_dir / "aws"), "--version"],
+        "onboard --help": [str(bin_dir / "onboard"), "--help"],
+        "onboard --version": [str(bin_dir / "onboard"), "--version"],
+        "python -c pass": [sys.executable, "-c", "pass"],
+    }
+    for argv in commands.values():  # warm the OS file cache and .pyc files once
+        time_process(argv)
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
+    wall: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, argv in commands.items():
+            seconds_cpu, seconds_wall = time_process(argv)
+            cpu[name].append(seconds_cpu)
+            wall[name].append(seconds_wall)
+    print(f"runs: {runs} each, in turns (median; ratio = median of per-turn ratios)")
+    print(f"{'':20} {'cpu ms':>8} {'wall ms':>8} {'cpu/aws':>8} {'wall/aws':>9}")
+    for name in commands:
+        cpu_ratio = statistics.median(map(operator.truediv, cpu[name], cpu["aws --version"]))
+        wall_ratio = statistics.median(map(operator.truediv, wall[name], wall["aws --version"]))
+        print(
+            f"{name:20} {statistics.median(cpu[name]) * 1000:8.0f} "
+            f"{statistics.median(wall[name]) * 1000:8.0f} {cpu_ratio:8.3f} {wall_ratio:9.3f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--cli-only", action="store_true", help="skip the TUI's first screen")
     args = parser.parse_args()
+    cli_startup(max(args.runs, 11))
+    if args.cli_only:
+        return
+    print()
     time_child(BARE_CHILD)  # warm the OS file cache and .pyc files once
     time_child(ONBOARD_CHILD)
     bare = [time_child(BARE_CHILD) for _ in range(args.runs)]

@@ -140,10 +140,12 @@ def main(argv: Sequence[str] | None = None, launch_tui: Launcher | None = None) 
     """Run `onboard`; returns the process exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     # First pass with every command as a summary (this pass prints --help/--version);
-    # then the real parse with the module of the command given.
-    given, _ = build_parser(commands=()).parse_known_args(arguments)
+    # then, when a command was given, the real parse with its module loaded.
+    parser = build_parser(commands=())
+    given, _ = parser.parse_known_args(arguments)
     command = getattr(given, _COMMAND, None)
-    parser = build_parser(commands=() if command is None else (command,))
+    if command is not None:
+        parser = build_parser(commands=(command,))
     args = parser.parse_args(arguments)
     try:
         if args.sandbox or command == "sandbox":
