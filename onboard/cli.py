@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
     "doctor": "onboard.doctor.cli",
     "explain": "onboard.doctor.explain_cli",
     "mfa": "onboard.mfa.cli",
+    "credentials": "onboard.walkthrough.credentials_cli",
     "audit": "onboard.audit.cli",
     "completion": "onboard.completion",
 }
@@ -42,6 +43,7 @@ SUMMARIES: dict[str, str] = {
     "doctor": "find why git against CodeCommit fails, and say the fix",
     "explain": "name the likely cause of a failed git/ssh/aws command from its output",
     "mfa": "MFA device tools: resync drifted codes, lost device",
+    "credentials": "save the access key your administrator gave you (CSV or typed) as a profile",
     "audit": "which IAM users cannot use git, and why (account or organization)",
     "completion": "print the shell completion script (bash, zsh, fish)",
 }

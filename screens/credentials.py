@@ -16,26 +16,15 @@ from textual.message import Message
 from textual.validation import Function
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
 
-from onboard.aws.credentials import COMMON_REGIONS, CheckedKey
+from onboard.aws.credentials import COMMON_REGIONS
 from onboard.aws.keyfile import FORMAT_TITLES, validate_key_id, validate_secret
+from onboard.walkthrough.first_key import KeyCheck
 
 INTRO = (
     "Start from the access key your administrator gave you: usually a .csv file "
     "the IAM console downloaded (…_accessKeys.csv or credentials.csv), or a key "
     "ID and secret sent to you. onboard checks it with AWS before saving anything."
 )
-
-
-@dataclass(frozen=True)
-class KeyCheck:
-    """A key AWS accepted, with what the save form offers."""
-
-    checked: CheckedKey
-    regions: tuple[str, ...]
-    """The short list, the likely one first."""
-    profile: str
-    """The suggested profile name (`default` when free)."""
-    repository_regions: tuple[str, ...] = ()
 
 
 class KeyForm(Vertical):

@@ -16,8 +16,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
-from onboard.aws.errors import AwsError, ExpiredCredentials, NoCredentials
+from onboard.aws.errors import ExpiredCredentials, NoCredentials
 from onboard.errors import OnboardError
+from onboard.walkthrough.first_key import KeyCheck
 from onboard.walkthrough.steps import (
     Change,
     Facts,
@@ -27,7 +28,7 @@ from onboard.walkthrough.steps import (
     gather_facts,
     step,
 )
-from screens.credentials import KeyCheck, KeyForm
+from screens.credentials import KeyForm
 from screens.modals import ConfirmModal
 from screens.step import StepScreen
 
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from onboard.aws.credentials import SavedKey
     from onboard.aws.gateway import Gateway
     from onboard.aws.models import CallerIdentity
-    from onboard.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,9 @@ class IdentityScreen(StepScreen):
         csv_path, key_id, secret = message.csv_path, message.key_id, message.secret
 
         def check() -> KeyCheck:
-            return check_access_key(settings, csv_path, key_id, secret)
+            from onboard.walkthrough.first_key import check_access_key, load_key
+
+            return check_access_key(settings, load_key(settings, csv_path, key_id, secret))
 
         self.run_task("check-key", check, busy="Asking AWS whose key this is…")
 
@@ -312,30 +314,3 @@ class IdentityScreen(StepScreen):
 
     def action_back(self) -> None:
         """The first step has nothing before it."""
-
-
-def check_access_key(
-    settings: Settings, csv_path: str | None, key_id: str, secret: str
-) -> KeyCheck:
-    """Read (or take) the key, ask AWS whose it is, and propose a profile and regions.
-
-    Runs in a worker thread: nothing is written here.
-    """
-    from onboard.aws import credentials as creds
-    from onboard.aws.keyfile import expand_path, read_key_csv, typed_key
-
-    if csv_path is not None:
-        key = read_key_csv(expand_path(csv_path, settings.home))
-    else:
-        key = typed_key(key_id, secret)
-    checked = creds.check_key(settings, key)
-    env = settings.env()
-    configured = settings.region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
-    candidates = creds.likely_regions(key.region_hint, configured)
-    try:
-        with_repos = creds.repository_regions(settings, key, candidates)
-    except AwsError:
-        with_repos = []
-    regions = creds.likely_regions(key.region_hint, configured, with_repos)
-    profile = creds.suggest_profile(settings.home, checked.user_name)
-    return KeyCheck(checked, tuple(regions), profile, tuple(with_repos))

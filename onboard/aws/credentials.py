@@ -168,8 +168,12 @@ def likely_regions(
     return list(dict.fromkeys(region for region in ordered if region))
 
 
-def suggest_profile(home: Home, user_name: str | None) -> str:
-    """`default` when free, else the user name (then `name-2`, ...)."""
+def suggest_profile(home: Home, user_name: str | None, key_id: str | None = None) -> str:
+    """The profile that already holds `key_id`, else `default` when free, else the user name."""
+    if key_id is not None:
+        for profile in awsfiles.read_profiles(home):
+            if awsfiles.saved_key_id(home, profile) == key_id:
+                return profile  # saved before: saving again changes nothing
     if not awsfiles.profile_exists(home, "default"):
         return "default"
     base = "".join(c if c.isalnum() or c in "+=,.@_-" else "-" for c in user_name or "") or "work"

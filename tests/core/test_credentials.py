@@ -168,6 +168,7 @@ def test_taken_profile_is_refused_and_the_user_name_suggested(
     assert "[profile alice]" in home.aws_config.read_text()
     assert botocore_reads(home, "alice", monkeypatch) == (KEY_ID, "us-east-2")
     assert creds.suggest_profile(home, "alice") == "alice-2"
+    assert creds.suggest_profile(home, "alice", KEY_ID) == "alice"  # where this key already is
 
 
 def test_likely_regions_put_the_hint_first() -> None:
