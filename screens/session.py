@@ -14,6 +14,7 @@ from onboard.aws.errors import AccessDenied, InvalidAuthenticationCode
 from onboard.aws.files import session_profile_name
 from onboard.errors import OnboardError
 from onboard.mfa import codes as mfa
+from onboard.mfa.session import choose_duration
 from onboard.walkthrough.facts import (
     SentCode,
     SessionResult,
@@ -27,6 +28,7 @@ from onboard.walkthrough.steps import Change
 from onboard.walkthrough.verify import SessionNeed, session_need
 from screens.step import StepScreen
 from screens.widgets.code_input import CodeInput
+from screens.widgets.tick_box import TickBox
 
 if TYPE_CHECKING:
     from onboard.aws.models import SessionCredentials
@@ -42,6 +44,8 @@ class SessionScreen(StepScreen):
         "so onboard asks for one fresh code and gets a temporary session "
         "(12 hours). Saving it as a profile lets the AWS CLI use it too."
     )
+    need: SessionNeed | None = None
+    """What the policies say about the session (its need and MFA age limit), once read."""
     sending: str | None = None
     """The code of the GetSessionToken request in flight (remembered once AWS takes it)."""
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -68,8 +72,10 @@ class SessionScreen(StepScreen):
             yield Label("MFA code")
             yield CodeInput(mfa.validate_code, id="code")
             yield Static("", id="code-problem", classes="field-error", markup=False)
-            yield Checkbox(
-                f"Save it as profile “{session_profile_name(settings.profile)}”", id="save"
+            yield TickBox(
+                f"Save it as profile “{session_profile_name(settings.profile)}”",
+                id="save",
+                value=self.state.saved_session_profile() is not None,  # renewing: keep it saved
             )
             yield Static(
                 f"for the AWS CLI and git-remote-codecommit, in "
@@ -131,10 +137,14 @@ class SessionScreen(StepScreen):
         self.sending = code
         save = self.query_one("#save", Checkbox).value
         settings = self.state.settings
+        duration = choose_duration(self.need.age_limit if self.need else None)
+        self.state.session_duration = duration.seconds
         self.run_task(
             "session",
-            lambda: start_session(gateway, settings, serial, code, save=save),
-            busy="Getting an MFA session from AWS STS…",
+            lambda: start_session(
+                gateway, settings, serial, code, save=save, duration_seconds=duration.seconds
+            ),
+            busy=f"Getting an MFA session from AWS STS for {duration.reason}…",
         )
 
     @on(Button.Pressed, "#save-now")
@@ -161,6 +171,7 @@ class SessionScreen(StepScreen):
 
     def task_done(self, task: str, result: Any) -> None:
         if isinstance(result, SessionNeed):
+            self.need = result
             if self.state.session is None:
                 self.query_one("#session-info", Static).update(
                     f"{result.reason}\nType the code your authenticator app shows now."

@@ -39,6 +39,8 @@ class RunState:
     """The same user with an MFA session, once step 3 got one."""
     mfa_serial: str | None = None
     session: SessionCredentials | None = field(default=None, repr=False)
+    session_duration: int = 43200
+    """Seconds the session was asked for (its MFA age is duration minus time left)."""
     session_profile: str | None = None
     """The `<profile>-mfa` profile the session was saved as, if the user asked."""
     ssh_key_id: str | None = None

@@ -11,13 +11,22 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
-from onboard.aws.files import session_profile_name
+from onboard.aws.files import SavedSession, read_session_profile, session_profile_name
 from onboard.git.config import clone_url
+from onboard.mfa.session import session_age
 from onboard.policy.target import GitTarget
 from onboard.walkthrough.admin import AdminRequest, build_admin_request
+from onboard.walkthrough.facts import expiry_utc
 from onboard.walkthrough.saved_session import load_saved_session
 from onboard.walkthrough.steps import GIT_METHOD_TITLES, configured_method
-from onboard.walkthrough.verify import LiveCheck, PolicyVerdict, live_check, policy_verdict
+from onboard.walkthrough.verify import (
+    AgeProblem,
+    LiveCheck,
+    PolicyVerdict,
+    live_check,
+    mfa_age_problem,
+    policy_verdict,
+)
 from screens.step import StepScreen
 
 if TYPE_CHECKING:
@@ -34,6 +43,10 @@ class Judgement:
     saved: SessionCredentials | None = field(default=None, repr=False)
     gateway: Gateway | None = None
     """The gateway over the saved session, for the rest of the run."""
+    age_problem: AgeProblem | None = None
+    """The session's MFA is older than the policy accepts (git-remote-codecommit fails)."""
+    ended: SavedSession | None = None
+    """A saved session profile that has expired (renew it with one code)."""
 
 
 def short_refs(output: str) -> str:
@@ -94,6 +107,7 @@ class VerifyScreen(StepScreen):
         long_term = state.gateway or gateway
         home, profile, now = state.settings.home, state.settings.profile, self.onboard_app.clock()
         expiry = state.session.expiration if state.session else None
+        age = session_age(expiry, state.session_duration, now) if expiry else None
 
         def judge() -> Judgement:
             # The session this run holds, else the one saved as <profile>-mfa: the same
@@ -105,7 +119,17 @@ class VerifyScreen(StepScreen):
             target = GitTarget(account, user, region, repo)
             until = expiry or (saved.expiration if saved else None)
             admin = build_admin_request(verdict, target, verdict.policies, session_expiry=until)
-            return Judgement(verdict, admin, saved, judged_with if saved else None)
+            ended = None
+            if held is None and saved is None:
+                ended = read_session_profile(home, profile)  # saved, but no longer valid
+            return Judgement(
+                verdict,
+                admin,
+                saved,
+                judged_with if saved else None,
+                mfa_age_problem(verdict, age),
+                ended,
+            )
 
         self.query_one("#policy", Static).update("Judging your policy…")
         self.query_one("#live", Static).update("git ls-remote runs after the policy verdict.")
@@ -133,7 +157,7 @@ class VerifyScreen(StepScreen):
             self.action_run()
         elif task == "policy":
             self.adopt(result)
-            self.show_verdict(result.verdict)
+            self.show_verdict(result.verdict, result)
             url, env = self.state.clone_url, self.state.settings.env()
             if url is not None:
                 self.query_one("#live", Static).update(f"Running git ls-remote {url}…")
@@ -156,11 +180,25 @@ class VerifyScreen(StepScreen):
         self.refresh_checklist()
         self.show_admin_request(judgement.admin)
 
-    def show_verdict(self, verdict: PolicyVerdict) -> None:
+    def show_verdict(self, verdict: PolicyVerdict, judgement: Judgement | None = None) -> None:
         method = self.state.git_method or "https-helper"
         outcome = verdict.outcome(method)
-        mark = {True: "✓ allowed", False: "✗ denied", None: "? unknown"}[outcome.works]
+        works = outcome.works
+        aged = judgement.age_problem if judgement and method == "grc" else None
+        if aged is not None:
+            works = False  # judged with the session's real MFA age, not a fresh one
+        mark = {True: "✓ allowed", False: "✗ denied", None: "? unknown"}[works]
         lines = [f"Policy: {GIT_METHOD_TITLES[method]}: {mark}"]
+        if aged is not None:
+            lines.append(f"  {aged.message()}")
+        if judgement is not None and judgement.ended is not None:
+            ended = judgement.ended
+            when = f" at {expiry_utc(ended.expiration)}" if ended.expiration else ""
+            lines.append(
+                f"Your saved MFA session “{ended.profile}” ended{when}: renew it with one "
+                "code (ctrl+p, “Step 3: MFA session”, keep Save ticked) or run "
+                "`onboard mfa session`."
+            )
         if verdict.source == "unknown":
             lines.append(verdict.note)
             if self.state.mfa_gateway is None:
@@ -179,7 +217,7 @@ class VerifyScreen(StepScreen):
             lines.append(self.state.admin_request.sentence())
         panel = self.query_one("#policy", Static)
         panel.update("\n".join(lines))
-        kind = {True: "panel-ok", False: "panel-error", None: "panel-warn"}[outcome.works]
+        kind = {True: "panel-ok", False: "panel-error", None: "panel-warn"}[works]
         panel.set_classes(f"panel {kind}")
 
     def show_live(self, check: LiveCheck) -> None:

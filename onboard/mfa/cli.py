@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from onboard.errors import InvalidInput
 
 
 def register(subparsers: Any) -> None:
-    """Add `mfa resync` and `mfa lost`."""
+    """Add `mfa resync`, `mfa session` and `mfa lost`."""
     parser = subparsers.add_parser(
         "mfa", help="MFA device tools: resync drifted codes, lost device"
     )
@@ -35,6 +36,23 @@ def register(subparsers: Any) -> None:
         help="a 0600 file with the device's base32 seed, for a full local diagnosis",
     )
     resync.set_defaults(handler=run_resync)
+    session = commands.add_parser(
+        "session",
+        help="renew the saved MFA session profile (<profile>-mfa) with one code",
+        description=(
+            "Asks for one code, gets an MFA session (STS GetSessionToken) as long as your "
+            "policy's aws:MultiFactorAuthAge allows, and writes it as the <profile>-mfa "
+            "profile (atomic, 0600) for the AWS CLI and git-remote-codecommit."
+        ),
+    )
+    # SUPPRESS keeps the top-level `onboard --profile` when this one is not given.
+    session.add_argument("--profile", default=argparse.SUPPRESS, help="the base profile")
+    session.add_argument(
+        "--duration", type=int, metavar="S", help="seconds (900-129600; default 12 h)"
+    )
+    session.add_argument("--serial", help="the device's serial/ARN (default: your only device)")
+    session.add_argument("--code", help="the code (else asked)")
+    session.set_defaults(handler=run_session)
     lost = commands.add_parser("lost", help="the device is lost: who can help, what they run")
     lost.add_argument("--serial", help="the lost device's serial/ARN")
     lost.set_defaults(handler=run_lost)
@@ -89,6 +107,62 @@ def run_resync(args: argparse.Namespace) -> int:
         result = resync.resync(gateway, identity.user_name, serial, first, second, diagnosis)
         print(result.message)
     return 0
+
+
+def run_session(args: argparse.Namespace) -> int:
+    """Handler: a new MFA session saved as `<profile>-mfa`, within the policy's age limit."""
+    from onboard.aws.errors import AccessDenied
+    from onboard.aws.gateway import Gateway
+    from onboard.mfa import codes, resync
+    from onboard.mfa.session import choose_duration, mfa_age_limit, renew_session
+    from onboard.runtime import settings_for
+
+    with settings_for(args) as settings:
+        gateway = Gateway.from_settings(settings)
+        identity = gateway.whoami()
+        if identity.user_name is None:
+            raise InvalidInput(
+                "these credentials are not an IAM user's",
+                "MFA sessions are for IAM users with an MFA device",
+                "run with the IAM user's access key (--profile)",
+            )
+        user = identity.user_name
+        serial = resync.device_serial(gateway, user, args.serial)
+        try:
+            documents = [(p.name, p.document) for p in gateway.effective_policies(user)]
+        except AccessDenied:
+            documents = []  # unreadable without MFA: checked again with the session
+        duration = choose_duration(mfa_age_limit(documents), args.duration)
+        code = args.code if args.code is not None else _ask_code()
+        problem = codes.validate_code(code.strip().replace(" ", ""))
+        if problem:
+            raise InvalidInput(problem, "", "type the 6 digits your authenticator app shows")
+        renewed = renew_session(gateway, settings, serial, code, duration)
+        expires = f"{renewed.credentials.expiration.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        print(
+            f"Saved the MFA session as profile {renewed.profile} in {renewed.saved.path} "
+            f"(0600), valid until {expires}: {duration.reason}."
+        )
+        if not documents:
+            try:
+                with_mfa = gateway.with_session(renewed.credentials)
+                documents = [(p.name, p.document) for p in with_mfa.effective_policies(user)]
+            except AccessDenied:
+                documents = []
+            limit = mfa_age_limit(documents)
+            if limit is not None and limit.seconds < duration.seconds:
+                print(
+                    f"Note: your policy accepts MFA at most {limit.seconds} s old "
+                    f"({limit.where}); after that, run `onboard mfa session` again.",
+                    file=sys.stderr,
+                )
+    return 0
+
+
+def _ask_code() -> str:
+    if not sys.stdin.isatty():
+        raise InvalidInput("no code given", "there is no terminal to ask on", "use --code CODE")
+    return input("Code from your authenticator app: ")
 
 
 def run_lost(args: argparse.Namespace) -> int:

@@ -135,10 +135,16 @@ def _plain_code(code: str) -> str:
 
 
 def start_session(
-    gateway: Gateway, settings: Settings, serial: str, code: str, *, save: bool
+    gateway: Gateway,
+    settings: Settings,
+    serial: str,
+    code: str,
+    *,
+    save: bool,
+    duration_seconds: int = 43200,
 ) -> SessionResult:
     """GetSessionToken with the code; with `save`, also write the `<profile>-mfa` profile."""
-    creds = gateway.get_session_token(serial, code)
+    creds = gateway.get_session_token(serial, code, duration_seconds)
     session_gateway = gateway.with_session(creds)
     if not save:
         return SessionResult(creds, session_gateway, None, None)

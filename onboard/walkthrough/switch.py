@@ -41,16 +41,19 @@ def remove_method(previous: str, new: str, settings: Settings, host: str) -> Rem
     env = settings.env()
     gitconfig_path = settings.home.gitconfig
     backup = None
-    if gitconfig_path.exists():
-        backup_path = gitconfig_path.with_name(gitconfig_path.name + BACKUP_SUFFIX)
+    backup_path = gitconfig_path.with_name(gitconfig_path.name + BACKUP_SUFFIX)
+    # The first backup is the file before onboard (as `files.edit_file` keeps it).
+    if gitconfig_path.exists() and not backup_path.exists():
         try:
             shutil.copy2(gitconfig_path, backup_path)
+            backup_path.chmod(0o600)
         except OSError as exc:
             raise ConfigFileError(
                 f"cannot back up {gitconfig_path}",
                 exc.strerror or str(exc),
                 f"check the permissions of {gitconfig_path.parent}",
             ) from exc
+    if backup_path.exists():
         backup = str(backup_path)
     erased = False
     if previous == "https-git-credentials":

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from onboard.aws.errors import AccessDenied
 from onboard.git import config as gitconfig
+from onboard.mfa.session import AgeLimit, mfa_age_limit
 from onboard.platform import Platform
 from onboard.policy.document import parse_policy
 from onboard.policy.git import METHODS, GitTarget, check_git, git_request_context, needs_mfa
@@ -141,6 +142,8 @@ class SessionNeed:
     needed: bool | None
     """None: the policies could not be read (itself a sign that MFA is enforced)."""
     reason: str
+    age_limit: AgeLimit | None = None
+    """The policies' strictest `aws:MultiFactorAuthAge` bound, when they could be read."""
 
 
 def session_need(gateway: Gateway, account: str, user: str, region: str) -> SessionNeed:
@@ -157,12 +160,42 @@ def session_need(gateway: Gateway, account: str, user: str, region: str) -> Sess
     policies = [parse_policy(p.document, p.name) for p in named if p.kind != "boundary"]
     target = GitTarget(account=account, user=user, region=region)
     guarded = [a for a in SESSION_ACTIONS if needs_mfa(policies, target, a, target.user_arn)]
+    limit = mfa_age_limit((p.name, p.document) for p in named)
     if guarded:
         return SessionNeed(
             True,
             f"Your policies allow {', '.join(guarded)} only with MFA: get a session first.",
+            limit,
         )
-    return SessionNeed(False, "Your policies allow the next steps without MFA: you may skip.")
+    return SessionNeed(
+        False, "Your policies allow the next steps without MFA: you may skip.", limit
+    )
+
+
+@dataclass(frozen=True)
+class AgeProblem:
+    """git-remote-codecommit judged with the session's real MFA age against the policy's limit."""
+
+    age: int
+    limit: AgeLimit
+
+    def message(self) -> str:
+        """What happens and what to do."""
+        return (
+            f"Your MFA session's code is {self.age} s old; your policy accepts MFA at most "
+            f"{self.limit.seconds} s old ({self.limit.where}), so git-remote-codecommit is "
+            "refused now. Renew the session: `onboard mfa session` (or step 3)."
+        )
+
+
+def mfa_age_problem(verdict: PolicyVerdict, age: int | None) -> AgeProblem | None:
+    """The session is older than the policies allow (None when fine or unknown)."""
+    if age is None:
+        return None
+    limit = mfa_age_limit((p.name, p.document) for p in verdict.policies)
+    if limit is None or age < limit.seconds:
+        return None
+    return AgeProblem(age, limit)
 
 
 def caching_helpers(env: Mapping[str, str], platform: Platform, region: str) -> list[str]:
