@@ -2,8 +2,9 @@
 
 Reading follows configparser semantics, as botocore does. Writing replaces
 only onboard's own section (`[<profile>-mfa]`) and keeps every other byte,
-through `onboard.files` (atomic, 0600, backup). The session's secret and
-token are written only here, because the user asked to save the profile.
+through `onboard.files.edit_file` (under the edit lock, atomic, 0600,
+backup). The session's secret and token are written only here, because the
+user asked to save the profile.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from onboard.errors import ConfigFileError, InvalidInput
-from onboard.files import EditResult, atomic_write, read_text
+from onboard.files import EditResult, edit_file, read_text
 from onboard.home import Home
 
 SESSION_SUFFIX = "-mfa"
@@ -80,18 +81,22 @@ def save_session_profile(
     if expiration is not None:
         values["expiration"] = _iso(expiration)
     path = _real(home.aws_credentials)
-    text = read_text(path)
-    existing = _section_values(text, name, path)
-    if existing and "aws_session_token" not in existing:
-        raise ConfigFileError(
-            f"[{name}] in {path} holds long-term keys",
-            "onboard saves MFA sessions there and will not overwrite other credentials",
-            f"rename that section, or save the session under another profile than {profile!r}",
-        )
     comment = "# MFA session written by onboard; it expires, run onboard again for a new one"
     body = [comment, *(f"{key} = {value}" for key, value in values.items())]
+
+    def change(text: str) -> str:
+        # Read and judged under the edit lock: a concurrent save cannot slip in between.
+        existing = _section_values(text, name, path)
+        if existing and "aws_session_token" not in existing:
+            raise ConfigFileError(
+                f"[{name}] in {path} holds long-term keys",
+                "onboard saves MFA sessions there and will not overwrite other credentials",
+                f"rename that section, or save the session under another profile than {profile!r}",
+            )
+        return _replace_section(text, name, body)
+
     home.aws_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    result = atomic_write(path, _replace_section(text, name, body), mode=0o600)
+    result = edit_file(path, change, mode=0o600)
     if region:
         _set_config_region(home, name, region)
     return result
@@ -159,27 +164,31 @@ def save_key_profile(
         if not value or any(char.isspace() for char in value):
             raise InvalidInput(f"the {key} is empty or has spaces", "", "type the key again")
     path = _real(home.aws_credentials)
-    text = read_text(path)
-    existing = _section_values(text, profile, path)
-    taken = (
-        existing.get("aws_access_key_id") != access_key_id
-        if existing is not None
-        else profile_exists(home, profile)  # e.g. an SSO or role profile in the config file
-    )
-    if taken:
-        raise ConfigFileError(
-            f"the profile {profile!r} already exists",
-            f"{display_name(home, path)} or the config file already has a [{profile}] section "
-            "with other settings; onboard does not overwrite credentials",
-            "choose another profile name",
-        )
     body = [
         "# access key saved by onboard",
         f"aws_access_key_id = {access_key_id}",
         f"aws_secret_access_key = {secret_access_key}",
     ]
+
+    def change(text: str) -> str:
+        # Judged under the edit lock, on the text that is replaced.
+        existing = _section_values(text, profile, path)
+        taken = (
+            existing.get("aws_access_key_id") != access_key_id
+            if existing is not None
+            else profile_exists(home, profile)  # e.g. an SSO or role profile in the config file
+        )
+        if taken:
+            raise ConfigFileError(
+                f"the profile {profile!r} already exists",
+                f"{display_name(home, path)} or the config file already has a [{profile}] "
+                "section with other settings; onboard does not overwrite credentials",
+                "choose another profile name",
+            )
+        return _replace_section(text, profile, body)
+
     home.aws_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    result = atomic_write(path, _replace_section(text, profile, body), mode=0o600)
+    result = edit_file(path, change, mode=0o600)
     config = None
     if region:
         section = "default" if profile == "default" else f"profile {profile}"
@@ -278,18 +287,21 @@ def _set_config_region(
     if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region):
         raise InvalidInput(f"{region!r} is not an AWS region", "", "use e.g. us-east-1")
     path = _real(home.aws_config)
-    text = read_text(path)
     section = section or f"profile {name}"
-    existing = _section_values(text, section, path)
-    newline = "\r\n" if "\r\n" in text else "\n"
-    span = _section_span(text, section)
-    if existing is None or span is None:
-        return atomic_write(path, _replace_section(text, section, [f"region = {region}"]))
-    start, end = span
-    lines = text[start:end].splitlines(keepends=True)
-    header = lines[0] if lines[0].endswith("\n") else lines[0] + newline
-    kept = [line for line in lines[1:] if line.split("=", 1)[0].strip().lower() != "region"]
-    if kept and not kept[-1].endswith("\n"):
-        kept[-1] += newline
-    new_section = header + f"region = {region}{newline}" + "".join(kept)
-    return atomic_write(path, text[:start] + new_section + text[end:])
+
+    def change(text: str) -> str:
+        existing = _section_values(text, section, path)
+        newline = "\r\n" if "\r\n" in text else "\n"
+        span = _section_span(text, section)
+        if existing is None or span is None:
+            return _replace_section(text, section, [f"region = {region}"])
+        start, end = span
+        lines = text[start:end].splitlines(keepends=True)
+        header = lines[0] if lines[0].endswith("\n") else lines[0] + newline
+        kept = [line for line in lines[1:] if line.split("=", 1)[0].strip().lower() != "region"]
+        if kept and not kept[-1].endswith("\n"):
+            kept[-1] += newline
+        new_section = header + f"region = {region}{newline}" + "".join(kept)
+        return text[:start] + new_section + text[end:]
+
+    return edit_file(path, change)

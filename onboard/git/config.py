@@ -1,10 +1,12 @@
-"""git's side of CodeCommit, written through the git CLI (never by hand).
+"""git's side of CodeCommit: the credential helpers, scoped to CodeCommit URLs.
 
 A generic `osxkeychain`/`manager`/`store` helper asked before the AWS CLI
 helper replays CodeCommit's short-lived SigV4 password after it expires
 (HTTP 403 some 15 minutes later). We therefore scope the AWS helper to the
 CodeCommit URL with an empty `helper =` in front of it, which clears the
-helpers set earlier for CodeCommit only. Reading what git will run lives in
+helpers set earlier for CodeCommit only. The change is one atomic
+replacement of the global config file under git's own lock, with the lines
+`git config` would write (`onboard.git.configfile`). Reading what git will run lives in
 `onboard.git.helpers`, running git in `onboard.git.cli`; both are re-exported
 here, the module the screens and the doctor import.
 """
@@ -19,6 +21,12 @@ from typing import Literal
 
 from onboard.errors import InvalidInput, OnboardError
 from onboard.git.cli import GitResult, git_version, ls_remote, parse_git_version, run_git
+from onboard.git.configfile import (
+    CODECOMMIT_URL_PATTERN,
+    HELPER_KEY,
+    USE_HTTP_PATH_KEY,
+    set_codecommit_helpers,
+)
 from onboard.git.helpers import (
     HelperEntry,
     caching_helpers_ahead,
@@ -54,9 +62,6 @@ __all__ = [
     "use_http_path",
 ]
 
-CODECOMMIT_URL_PATTERN = "https://git-codecommit.*.amazonaws.com"
-HELPER_KEY = f"credential.{CODECOMMIT_URL_PATTERN}.helper"
-USE_HTTP_PATH_KEY = f"credential.{CODECOMMIT_URL_PATTERN}.UseHttpPath"
 
 Method = Literal["https-helper", "https-git-credentials", "ssh", "grc"]
 METHODS: tuple[Method, ...] = ("https-helper", "https-git-credentials", "ssh", "grc")
@@ -87,11 +92,7 @@ def configure_credential_helper(
 
 def remove_credential_helper(env: Mapping[str, str] | None) -> list[str]:
     """Remove onboard's CodeCommit helper section values (for HTTPS Git credentials)."""
-    if not _get_all_global(HELPER_KEY, env):
-        return []
-    command = ["config", "--global", "--unset-all", HELPER_KEY]
-    run_git(command, env)
-    return [shlex.join(["git", *command])]
+    return set_codecommit_helpers(env, [], use_http_path=None).commands
 
 
 def suggested_password_helper(
@@ -189,27 +190,9 @@ def clone_url(region: str, repo: str, method: str, profile: str | None = None) -
 def _set_codecommit_helpers(
     env: Mapping[str, str] | None, wanted: list[str], *, use_http_path: bool = True
 ) -> list[str]:
-    """Make the CodeCommit section's helper values exactly `wanted`, and UseHttpPath so."""
-    commands: list[list[str]] = []
-    current = _get_all_global(HELPER_KEY, env)
-    if current != wanted:
-        if current:
-            commands.append(["config", "--global", "--unset-all", HELPER_KEY])
-        commands += [["config", "--global", "--add", HELPER_KEY, value] for value in wanted]
-    current_path = run_git(
-        ["config", "--global", "--bool", "--get", USE_HTTP_PATH_KEY], env, check=False
-    ).stdout.strip()
-    if use_http_path and current_path != "true":
-        commands.append(["config", "--global", USE_HTTP_PATH_KEY, "true"])
-    elif not use_http_path and current_path:
-        commands.append(["config", "--global", "--unset-all", USE_HTTP_PATH_KEY])
-    for command in commands:
-        run_git(command, env)
-    return [shlex.join(["git", *command]) for command in commands]
+    """Make the CodeCommit section's helper values exactly `wanted`, and UseHttpPath so.
 
-
-def _get_all_global(key: str, env: Mapping[str, str] | None) -> list[str]:
-    result = run_git(["config", "--global", "-z", "--get-all", key], env, check=False)
-    if result.returncode != 0:
-        return []
-    return result.stdout.split("\0")[:-1]
+    One atomic replacement of the global config file under git's lock
+    (`onboard.git.configfile`), never a series of `git config` runs.
+    """
+    return set_codecommit_helpers(env, wanted, use_http_path=use_http_path).commands

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from onboard.errors import ConfigFileError, InvalidInput
-from onboard.files import EditResult, atomic_write, read_text, upsert_block
+from onboard.files import EditResult, edit_file, find_block, read_text, upsert_block
 from onboard.home import Home
 from onboard.platform import Platform
 
@@ -117,23 +117,26 @@ def write_ssh_config(
     still apply to every host, as before.
     """
     body = codecommit_ssh_block(key_id, identity_file, ssh_version)
-    # A symlinked config (dotfiles) is edited where it lives, not replaced by a copy.
-    path = home.ssh_config.resolve() if home.ssh_config.is_symlink() else home.ssh_config
-    text = read_text(path)
-    following = _text_after_block(text)
-    if _starts_with_global_options(following):
-        body += "# the lines below this block apply to all hosts, as before\nHost *\n"
+
+    def change(text: str) -> str:
+        block = body
+        if _starts_with_global_options(_text_after_block(text)):
+            block += "# the lines below this block apply to all hosts, as before\nHost *\n"
+        return upsert_block(text, BLOCK_NAME, block, prepend=True)
+
     home.ssh_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return atomic_write(path, upsert_block(text, BLOCK_NAME, body, prepend=True), mode=0o600)
+    # A symlinked config (dotfiles) is edited where it lives: edit_file follows the link.
+    return edit_file(home.ssh_config, change, mode=0o600)
 
 
 def managed_block(home: Home) -> str | None:
     """The body of onboard's block in the ssh config, or None when there is none."""
     text = read_text(home.ssh_config)
-    match = re.search(
-        r"# >>> onboard: codecommit >>>\r?\n(.*?)# <<< onboard: codecommit <<<", text, re.DOTALL
-    )
-    return match.group(1) if match else None
+    span = find_block(text, BLOCK_NAME)
+    if span is None:
+        return None
+    lines = text[span[0] : span[1]].splitlines(keepends=True)
+    return "".join(lines[1:-1])
 
 
 def effective_ssh_config(
@@ -195,8 +198,8 @@ def git_ssh_command(home: Home, platform: Platform | None = None) -> str | None:
 
 
 def _text_after_block(text: str) -> str:
-    end = "# <<< onboard: codecommit <<<"
-    return text.split(end, 1)[1] if end in text else text
+    span = find_block(text, BLOCK_NAME)
+    return text[span[1] :] if span is not None else text
 
 
 def _starts_with_global_options(text: str) -> bool:

@@ -93,7 +93,8 @@ def test_saving_again_replaces_only_our_section(home: Home) -> None:
     newer = Creds(access_key_id="ASIANEWERSESSION0002", session_token="TOKEN2")
     result = awsfiles.save_session_profile(home, "dev", newer, None, EXPIRY + timedelta(hours=1))
     assert result.changed and result.backup is not None
-    assert result.backup.read_text() == first
+    # The backup is the file as it was before onboard's first change, kept ever after.
+    assert result.backup.read_text() == EXISTING
     text = home.aws_credentials.read_text()
     assert text.count("[dev-mfa]") == 1
     assert "ASIAEXAMPLESESSION01" not in text and "ASIANEWERSESSION0002" in text
