@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
 
+from onboard.aws.credentials import helper_needs_cli
 from onboard.policy.target import GitTarget
 from onboard.walkthrough.admin import AdminRequest, build_admin_request
 from onboard.walkthrough.facts import GitSetup, apply_git_method, codecommit_host
@@ -264,6 +265,9 @@ class GitScreen(StepScreen):
             self.query_one(f"#m-{self.recommended}", RadioButton).value = True
         self.show_admin_request(prep.admin)
         lines = verdict_lines(prep.verdict, prep.caching, prep.admin)
+        # No AWS CLI: say the helper needs it, with this platform's install command.
+        needs_cli = helper_needs_cli(self.state.settings.platform, prep.tools.aws_cli)
+        lines += [needs_cli] if needs_cli else []
         self.query_one("#git-info", Static).update("\n".join(lines))
         select = self.query_one("#repo", Select)
         select.set_options([(name, name) for name in prep.repos])

@@ -13,6 +13,7 @@ import pytest
 from textual.widgets import Button, Input, Select, Static
 
 from onboard.aws.gateway import Gateway
+from onboard.platform import Platform
 from onboard.sandbox.account import Sandbox
 from onboard.settings import Settings
 from screens.app import OnboardApp
@@ -285,3 +286,24 @@ async def test_use_another_key_when_credentials_work(start_sandbox: StartSandbox
         await settle(pilot)
         assert not form.has_class("hidden")
         assert app.focused is form.query_one("#csv-path", Input)
+
+
+async def test_git_step_without_the_aws_cli_shows_the_install_command(
+    start_sandbox: StartSandbox,
+) -> None:
+    from .flow import to_git_step
+
+    sandbox = start_sandbox("fresh")
+    settings = sandbox.settings()
+    environ = dict(settings.environ or {})
+    environ["PATH"] = "/usr/bin:/bin"  # git and ssh, no AWS CLI (a fresh laptop)
+    linux = Platform("linux", "x86_64")
+    app = OnboardApp(settings.replace(environ=environ, platform=linux), banner="SANDBOX")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await to_git_step(app, pilot, sandbox)
+        await settle(pilot)
+        assert app.screen.id == "step-git"
+        info = form_text(app, "#git-info")
+        assert "The AWS CLI credential helper needs the AWS CLI" in info
+        assert "awscli-exe-linux-x86_64.zip" in info and "sudo ./aws/install" in info
+        assert "aws configure" not in app.export_screenshot()
