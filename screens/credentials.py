@@ -7,7 +7,7 @@ back down. The secret is typed into a password field and never drawn.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual import on
 from textual.app import ComposeResult
@@ -36,10 +36,8 @@ class KeyForm(Vertical):
 
         csv_path: str | None
         key_id: str = ""
-        secret: str = ""
-
-        def __repr__(self) -> str:  # the secret must not reach a log through a repr
-            return f"CheckRequested(csv_path={self.csv_path!r}, key_id={self.key_id!r})"
+        secret: str = field(default="", repr=False)
+        """Never in a repr: messages can be logged."""
 
     @dataclass
     class SaveRequested(Message):

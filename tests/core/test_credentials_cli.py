@@ -167,3 +167,17 @@ def test_unreachable_aws_exits_4(laptop: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     csv = csv_file(laptop / "k.csv", HEADER, "AKIAIOSFODNN7EXAMPLE," + "w" * 40)
     assert main(["credentials", "import", str(csv)]) == 4
+
+
+@pytest.mark.parametrize("output", ["--json", "--markdown"])
+def test_the_doctors_report_after_an_import_holds_no_secret(
+    sandbox: Any, laptop: Path, capsys: pytest.CaptureFixture[str], output: str
+) -> None:
+    hire = sandbox.new_hire
+    csv = csv_file(laptop / "k.csv", HEADER, f"{hire.access_key_id},{hire.secret_access_key}")
+    assert main(["credentials", "import", str(csv)]) == 0
+    capsys.readouterr()
+    main(["doctor", output, "--only", "credentials."])
+    report = capsys.readouterr().out
+    assert "new-hire" in report  # the report did use the imported profile
+    assert hire.secret_access_key not in report

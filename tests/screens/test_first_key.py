@@ -307,3 +307,29 @@ async def test_git_step_without_the_aws_cli_shows_the_install_command(
         assert "The AWS CLI credential helper needs the AWS CLI" in info
         assert "awscli-exe-linux-x86_64.zip" in info and "sudo ./aws/install" in info
         assert "aws configure" not in app.export_screenshot()
+
+
+async def test_keyboard_only_at_80x24(start_sandbox: StartSandbox, tmp_path: Path) -> None:
+    sandbox = start_sandbox("fresh")
+    csv = access_key_csv(sandbox, sandbox.home.root / "k.csv")
+    app = bare_app(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"~/k.csv", "enter")  # the path field has focus
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "save-key"
+        await pilot.press("enter")  # Save as default
+        await settle(pilot)
+        await pilot.press("enter")  # "Keep" has focus: the reflex keeps the file
+        await settle(pilot)
+        assert csv.exists()
+        assert app.focused is not None and app.focused.id == "continue"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.id == "step-mfa"
+
+
+def test_a_check_request_never_shows_the_secret_in_a_repr() -> None:
+    message = KeyForm.CheckRequested(None, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG")
+    assert "wJalrXUtnFEMI" not in repr(message)
+    assert "AKIAIOSFODNN7EXAMPLE" in repr(message)
