@@ -225,3 +225,27 @@ def test_a_push_that_worked_is_not_a_failure_even_wrapped_as_an_error() -> None:
     assert explain(new_branch).verdict == NOT_A_FAILURE
     rejected = "error: RPC failed; curl 56 Recv failure\nEverything up-to-date\n"
     assert explain(rejected).verdict == "explained"
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        # a 403 during a push is a refusal, not a transfer cut off
+        (
+            "error: RPC failed; HTTP 403 curl 22 The requested URL returned error: 403\n"
+            "fatal: The remote end hung up unexpectedly\n",
+            "mfa-policy-denies-git",
+        ),
+        # the helper line lost its '!' in the shell: git looks for git-credential-aws
+        ("git: 'credential-aws' is not a git command. See 'git --help'.\n", None),
+        ("FATAL ERROR: Network error: Connection timed out\n", "ssh-port-blocked"),
+        (
+            "An error occurred (UnrecognizedClientException) when calling the ListTables "
+            "operation: The security token included in the request is invalid.\n",
+            "invalid-access-key",
+        ),
+    ],
+)
+def test_wordings_of_the_same_failure_from_other_tools(text: str, first: str | None) -> None:
+    expected = first or "credential-helper-misconfigured"
+    assert explain(text).cause_ids[0] == expected
