@@ -14,11 +14,15 @@ from typing import Any
 
 SHELLS = ("bash", "zsh", "fish")
 
-# Where each shell looks for a completion script (printed by `--help`, kept in the README).
-INSTALL_HINTS = (
-    "bash: onboard completion bash > ~/.local/share/bash-completion/completions/onboard\n"
-    "zsh:  onboard completion zsh > ~/.zfunc/_onboard  (with fpath+=(~/.zfunc) before compinit)\n"
-    "fish: onboard completion fish > ~/.config/fish/completions/onboard.fish"
+# Where each shell looks for a completion script (printed by `--help`, shown in the README).
+INSTALL_COMMANDS = {
+    "bash": "onboard completion bash > ~/.local/share/bash-completion/completions/onboard",
+    "zsh": "onboard completion zsh > ~/.zfunc/_onboard",
+    "fish": "onboard completion fish > ~/.config/fish/completions/onboard.fish",
+}
+INSTALL_HINTS = "\n".join(
+    [f"{shell + ':':5} {command}" for shell, command in INSTALL_COMMANDS.items()]
+    + ["(zsh: with fpath+=(~/.zfunc) before compinit in ~/.zshrc)"]
 )
 
 # Metavars that name a file, so the shell offers file names for them.

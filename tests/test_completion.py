@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shlex
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from onboard.cli import SUBCOMMANDS, main
-from onboard.completion import script
+from onboard.completion import INSTALL_COMMANDS, SHELLS, script
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def bash_complete(words: list[str]) -> list[str]:
@@ -70,3 +73,16 @@ def test_unknown_shell_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
         main(["completion", "powershell"])
     assert exit_info.value.code == 3
     assert "invalid choice: 'powershell'" in capsys.readouterr().err
+
+
+def test_help_and_readme_show_where_each_shell_reads_its_script(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["completion", "--help"])
+    help_text = capsys.readouterr().out
+    readme = (ROOT / "README.md").read_text()
+    assert set(INSTALL_COMMANDS) == set(SHELLS)
+    for command in INSTALL_COMMANDS.values():
+        assert command in help_text
+        assert command in readme
