@@ -237,7 +237,10 @@ def test_a_push_that_worked_is_not_a_failure_even_wrapped_as_an_error() -> None:
             "mfa-policy-denies-git",
         ),
         # the helper line lost its '!' in the shell: git looks for git-credential-aws
-        ("git: 'credential-aws' is not a git command. See 'git --help'.\n", None),
+        (
+            "git: 'credential-aws' is not a git command. See 'git --help'.\n",
+            "credential-helper-misconfigured",
+        ),
         ("FATAL ERROR: Network error: Connection timed out\n", "ssh-port-blocked"),
         (
             "An error occurred (UnrecognizedClientException) when calling the ListTables "
@@ -246,6 +249,5 @@ def test_a_push_that_worked_is_not_a_failure_even_wrapped_as_an_error() -> None:
         ),
     ],
 )
-def test_wordings_of_the_same_failure_from_other_tools(text: str, first: str | None) -> None:
-    expected = first or "credential-helper-misconfigured"
-    assert explain(text).cause_ids[0] == expected
+def test_wordings_of_the_same_failure_from_other_tools(text: str, first: str) -> None:
+    assert explain(text).cause_ids[0] == first
