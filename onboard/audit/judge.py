@@ -27,7 +27,7 @@ from onboard.audit.model import (
     NamedDocument,
     UserAudit,
 )
-from onboard.audit.scp import NOT_GRANTED, evaluate_with_scps
+from onboard.audit.scp import NOT_GRANTED, PolicyAnswers, ScpLevels, evaluate_with_scps
 from onboard.aws.models import CredentialReportRow, IamUserDetail, VirtualMfaDeviceInfo
 from onboard.policy import Decision, Policy, PolicyError, Request, parse_policy
 from onboard.policy.git import (
@@ -100,50 +100,45 @@ class _SetJudge:
         self,
         identity: Sequence[Policy],
         boundaries: Sequence[Policy],
-        scp_levels: Sequence[Sequence[Policy]],
+        scps: ScpLevels,
         target: GitTarget,
         stats: JudgeStats,
+        answers: PolicyAnswers,
+        plan: _Plan,
     ) -> None:
-        self.identity, self.boundaries, self.scp_levels = identity, boundaries, scp_levels
-        self.target, self.stats = target, stats
-        self._cache: dict[tuple[str, str, tuple[tuple[str, str], ...], bool], _Outcome] = {}
+        self.identity, self.boundaries, self.scps = identity, boundaries, scps
+        self.answers = answers
+        self.target, self.stats, self.plan = target, stats, plan
+        self.principal = target.user_arn
+        self.key_policy = plan.key_policy
+        self._cache: dict[tuple[object, ...], _Outcome] = {}
 
-    def outcome(
-        self, action: str, resource: str, context: Mapping[str, str], key_policy: bool
-    ) -> _Outcome:
-        key = (action, resource, tuple(sorted(context.items())), key_policy)
-        found = self._cache.get(key)
+    def outcome(self, prepared: _Prepared) -> _Outcome:
+        found = self._cache.get(prepared.key)
         if found is None:
             self.stats.evaluations += 1
-            request = Request(action, resource, self.target.user_arn, context)
-            resource_policy = kms_key_policy(self.target) if key_policy else None
+            request = Request(prepared.action, prepared.resource, self.principal, prepared.context)
+            resource_policy = self.key_policy if prepared.key_policy else None
             decision, labels = evaluate_with_scps(
-                request, self.identity, self.boundaries, self.scp_levels, resource_policy
+                request,
+                self.identity,
+                self.boundaries,
+                self.scps,
+                resource_policy,
+                prepared.key,
+                self.answers,
             )
-            found = _Outcome(action, decision, labels)
-            self._cache[key] = found
+            found = _Outcome(prepared.action, decision, labels)
+            self._cache[prepared.key] = found
         return found
-
-    def git_requests(self, context: Mapping[str, str]) -> list[_Outcome]:
-        """GitPull/GitPush on the repository and the KMS calls CodeCommit makes."""
-        target = self.target
-        outcomes = [self.outcome(a, target.repo_arn, context, False) for a in GIT_ACTIONS]
-        kms_context = {
-            **context,
-            "kms:ViaService": f"codecommit.{target.region}.amazonaws.com",
-            "kms:CallerAccount": target.account,
-        }
-        outcomes.extend(self.outcome(a, target.kms_key_arn, kms_context, True) for a in KMS_ACTIONS)
-        return outcomes
 
     def method(self, method: str) -> tuple[str, str]:
         """(status, deciding) of one git method."""
-        region = self.target.region
-        without = self.git_requests(git_request_context(method, mfa=False, region=region))
+        without = [self.outcome(p) for p in self.plan.git[method, False]]
         if all(o.decision is Decision.ALLOWED for o in without):
             return ALLOWED, _labels(without[:1])
         if method in MFA_CAPABLE:
-            with_mfa = self.git_requests(git_request_context(method, mfa=True, region=region))
+            with_mfa = [self.outcome(p) for p in self.plan.git[method, True]]
             if all(o.decision is Decision.ALLOWED for o in with_mfa):
                 return MFA_ONLY, "MFA required by " + _labels(_failing(without))
             return DENIED, _labels(_failing(with_mfa))
@@ -151,13 +146,12 @@ class _SetJudge:
 
     def mfa(self) -> tuple[bool, tuple[str, ...]]:
         """Is every sample action refused without MFA (complete set: not allowed is refused)?"""
-        base = {"aws:RequestedRegion": self.target.region, "aws:SecureTransport": "true"}
         callable_without: list[str] = []
-        for action, kind in MFA_SAMPLES:
+        for action, kind, variants in self.plan.mfa:
             resource = self.target.resource(kind)
-            for value in NO_MFA_VARIANTS.values():
-                context = base if value is None else {**base, "aws:MultiFactorAuthPresent": value}
-                if self.outcome(action, resource, context, False).decision is Decision.ALLOWED:
+            for context, context_key in variants:
+                prepared = _Prepared(action, resource, context, (action, resource, context_key))
+                if self.outcome(prepared).decision is Decision.ALLOWED:
                     callable_without.append(action)
                     break
         return not callable_without, tuple(callable_without)
@@ -169,6 +163,60 @@ class _SetJudge:
             git[method], deciding[method] = self.method(method)
         enforced, missing = self.mfa()
         return SetVerdict(git, deciding, enforced, missing)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A request of the plan: its context and cache key built once per account."""
+
+    action: str
+    resource: str
+    context: Mapping[str, str]
+    key: tuple[object, ...]
+    key_policy: bool = False
+
+
+class _Plan:
+    """The requests git and the MFA samples make, prepared once per account and region."""
+
+    def __init__(self, account: str, region: str, repo: str) -> None:
+        target = GitTarget(account=account, region=region, repo=repo)
+        # The AWS-managed key's policy depends on the account and region only.
+        self.key_policy = kms_key_policy(target)
+        self.git: dict[tuple[str, bool], list[_Prepared]] = {}
+        for method in METHODS:
+            for mfa in (False, True):
+                context = git_request_context(method, mfa=mfa, region=region)
+                kms_context = {
+                    **context,
+                    "kms:ViaService": f"codecommit.{region}.amazonaws.com",
+                    "kms:CallerAccount": account,
+                }
+                self.git[method, mfa] = [
+                    _Prepared(a, target.repo_arn, context, _key(a, target.repo_arn, context))
+                    for a in GIT_ACTIONS
+                ] + [
+                    _Prepared(
+                        a,
+                        target.kms_key_arn,
+                        kms_context,
+                        (*_key(a, target.kms_key_arn, kms_context), True),
+                        True,
+                    )
+                    for a in KMS_ACTIONS
+                ]
+        base = {"aws:RequestedRegion": region, "aws:SecureTransport": "true"}
+        self.mfa: list[tuple[str, str, list[tuple[Mapping[str, str], tuple[object, ...]]]]] = []
+        for action, kind in MFA_SAMPLES:
+            variants: list[tuple[Mapping[str, str], tuple[object, ...]]] = []
+            for value in NO_MFA_VARIANTS.values():
+                context = base if value is None else {**base, "aws:MultiFactorAuthPresent": value}
+                variants.append((context, tuple(context.items())))
+            self.mfa.append((action, kind, variants))
+
+
+def _key(action: str, resource: str, context: Mapping[str, str]) -> tuple[object, ...]:
+    return (action, resource, tuple(context.items()))
 
 
 @dataclass(frozen=True)
@@ -263,7 +311,9 @@ def judge_account(
     stats = stats if stats is not None else JudgeStats()
     cache = cache if cache is not None else PolicyCache()
     wanted_users, wanted_groups = set(users), set(groups)
-    scp_levels = [[cache.get(scp, "", "scp") for scp in level] for level in data.scp_levels]
+    answers = PolicyAnswers()
+    plan = _Plan(data.account, region, repo)
+    scps = ScpLevels([[cache.get(scp, "", "scp") for scp in level] for level in data.scp_levels])
     texts: dict[int, tuple[str, bool]] = {}  # id(document) -> (canonical text, names users)
 
     def text_of(document: dict[str, object]) -> tuple[str, bool]:
@@ -300,7 +350,7 @@ def judge_account(
             try:
                 identity = [cache.get(d, t, "identity") for d, t, _ in keyed]
                 bounds = [cache.get(d, t, "boundary") for d, t, _ in bkeyed]
-                verdict = _SetJudge(identity, bounds, scp_levels, target, stats).verdict()
+                verdict = _SetJudge(identity, bounds, scps, target, stats, answers, plan).verdict()
             except PolicyError as exc:
                 verdict = _unknown_verdict(str(exc))
             verdicts[signature] = verdict

@@ -9,6 +9,8 @@ import json
 from onboard.audit import report
 from onboard.audit.model import ALLOWED, DENIED, MFA_ONLY
 from onboard.audit.report import AuditRun
+from onboard.audit.run import AuditOptions, run_audit
+from onboard.sandbox.account import Sandbox
 from onboard.sandbox.seed import ACCOUNT_ID
 from onboard.sandbox.seed_org import (
     ENGINEERING,
@@ -151,3 +153,18 @@ def test_json_csv_and_markdown_agree(org_run: AuditRun) -> None:
         assert f"account {finding['account']}, users: {finding['count']}" in markdown
     assert f"{data['summary']['blocked']} cannot use git" in markdown
     assert data["summary"]["blocked"] == sum(1 for r in rows if r["blocked"] == "true")
+
+
+def test_an_account_that_cannot_be_entered_is_reported(org_sandbox: Sandbox) -> None:
+    options = AuditOptions(org=True, role_name="NoSuchRole", max_concurrency=2)
+    run = run_audit(options, org_sandbox.settings())
+    errors = {a.account: a.error for a in run.accounts}
+    assert errors[ACCOUNT_ID] is None  # the management account needs no role
+    for member in (ENGINEERING, EXPERIMENTS):
+        assert errors[member] is not None and "sts:AssumeRole" in errors[member]
+    not_audited = [f for f in run.findings if f.id == "account-not-audited"]
+    assert {f.account for f in not_audited} == {ENGINEERING, EXPERIMENTS}
+    assert {u.account for u in run.users} == {ACCOUNT_ID}
+    assert run.exit_code == 1
+    data = json.loads(report.render_json(run))
+    assert [a["audited"] for a in data["accounts"]].count(False) == 2
