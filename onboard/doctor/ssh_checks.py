@@ -7,6 +7,7 @@ as ssh sees it. The local side is compared with the user's uploaded keys.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import stat
@@ -14,8 +15,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from onboard.doctor import gitssh
 from onboard.doctor.context import CheckSpec, DoctorContext
 from onboard.doctor.findings import Finding, Fix, ok, skipped
+from onboard.doctor.procs import run_bounded
 from onboard.errors import OnboardError
 from onboard.ssh import config as sshconfig
 from onboard.ssh.keys import inspect_public_key
@@ -29,20 +32,58 @@ def ssh_host(ctx: DoctorContext) -> str:
     return f"git-codecommit.{ctx.region}.amazonaws.com"
 
 
-def effective(ctx: DoctorContext) -> dict[str, list[str]]:
-    """`ssh -G` for the CodeCommit host (memoised for the run)."""
+def ssh_view(ctx: DoctorContext) -> gitssh.Effective:
+    """`ssh -G` for the CodeCommit host, run the way git runs ssh (memoised for the run)."""
     home = ctx.settings.home
 
-    def compute() -> dict[str, list[str]]:
+    def compute() -> gitssh.Effective:
+        target = _ssh_target(ctx)
         config = None
         if home.isolated:
             # `ssh -F` with a missing file is an error; an empty home means "no config".
             config = home.ssh_config if home.ssh_config.exists() else Path(os.devnull)
-        return sshconfig.effective_ssh_config(
-            ssh_host(ctx), env=ctx.env(), platform=ctx.settings.platform, config_file=config
+        return gitssh.effective(
+            ssh_host(ctx),
+            ctx.env(),
+            cwd=ctx.cwd,
+            timeout=ctx.live_timeout,
+            url_user=target.ssh_user if target is not None else None,
+            isolated_config=config,
         )
 
     return ctx.fact("ssh -G", compute)
+
+
+def effective(ctx: DoctorContext) -> dict[str, list[str]]:
+    """The effective ssh options for the CodeCommit host (see `ssh_view`)."""
+    return ssh_view(ctx).options
+
+
+def _ssh_target(ctx: DoctorContext) -> Any:
+    try:
+        return next((t for t in ctx.targets() if t.method == "ssh"), None)
+    except Exception:  # git.remote reports a clone git cannot read
+        return None
+
+
+def ssh_in_use(ctx: DoctorContext) -> bool:
+    """False when git's remotes are known and none of them uses SSH."""
+    try:
+        targets = ctx.targets()
+    except Exception:  # git.remote reports a clone git cannot read
+        return True
+    return not targets or any(t.method == "ssh" for t in targets)
+
+
+def not_in_use(ctx: DoctorContext, finding: Finding) -> Finding:
+    """An SSH failure is a warning when this clone's remotes do not use SSH."""
+    if finding.status != "fail" or ssh_in_use(ctx):
+        return finding
+    return dataclasses.replace(
+        finding,
+        status="warn",
+        details=(*finding.details, "this clone's remotes do not use SSH: git is not affected"),
+    )
 
 
 def uploaded_keys(ctx: DoctorContext) -> list[Any]:
@@ -58,64 +99,91 @@ def _normalise(fingerprint: str) -> str:
 def check_config(ctx: DoctorContext) -> Finding:
     """ssh can read its configuration for the CodeCommit host."""
     try:
-        config = effective(ctx)
+        view = ssh_view(ctx)
     except OnboardError as exc:
-        return Finding(
-            "ssh.config",
-            "fail",
-            exc.what,
-            (exc.why,),
-            Fix(exc.next_step),
-            causes=("ssh-config-invalid",),
+        return not_in_use(
+            ctx,
+            Finding(
+                "ssh.config",
+                "fail",
+                exc.what,
+                (exc.why,),
+                Fix(exc.next_step),
+                causes=("ssh-config-invalid",),
+            ),
         )
+    config = view.options
     user = (config.get("user") or [""])[0]
+    how = f"git runs {' '.join(view.command.argv)} ({view.command.source})"
     return Finding(
         "ssh.config",
         "ok",
-        f"ssh -G {ssh_host(ctx)}: User {user}",
-        tuple(f"identityfile {path}" for path in config.get("identityfile", [])),
+        f"ssh -G {ssh_host(ctx)} as git runs it: User {user}",
+        (
+            how,
+            *(f"User {user} from {view.user_from}" for _ in [0] if view.user_from),
+            *(f"identityfile {path}" for path in config.get("identityfile", [])),
+        ),
         rules_out=("ssh-config-invalid",),
-        data={"user": user},
+        data={"user": user, "command": list(view.command.argv), "source": view.command.source},
     )
 
 
 def check_key_id(ctx: DoctorContext) -> Finding:
     """ssh logs in as an Active SSH key ID of this user (not the IAM user name)."""
-    user = (effective(ctx).get("user") or [""])[0]
+    return not_in_use(ctx, _key_id(ctx))
+
+
+def _key_id(ctx: DoctorContext) -> Finding:
+    view = ssh_view(ctx)
+    user = (view.options.get("user") or [""])[0]
     keys = uploaded_keys(ctx)
     if not keys and not user.upper().startswith("APKA"):
         return skipped("ssh.key_id", "SSH is not set up (no key uploaded, no key ID in the config)")
     if not user.upper().startswith("APKA"):
         key_ids = ", ".join(k.key_id for k in keys if k.status == "Active") or "none active"
+        details = ["CodeCommit's SSH user name is the key ID (APKA...)"]
+        fix = Fix(_FIX_BLOCK, action="write-ssh-config")
+        if view.user_from:
+            details.append(
+                f"User {user} comes from {view.user_from}: ssh keeps the first value it finds, "
+                "so a User in a later CodeCommit block never applies"
+            )
+            fix = Fix("Move the Host git-codecommit.*.amazonaws.com block above that block "
+                      f"(or drop its User); {_FIX_BLOCK}", action="write-ssh-config")  # fmt: skip
+        elif view.command.source != "ssh (default)":
+            details.append(f"git runs {' '.join(view.command.argv)} ({view.command.source})")
+            fix = Fix(f"Remove the user from {view.command.source}")
         return Finding(
             "ssh.key_id",
             "fail",
             f"ssh logs in as {user!r}, not as an SSH key ID (yours: {key_ids})",
-            ("CodeCommit's SSH user name is the key ID (APKA...)",),
-            Fix(_FIX_BLOCK, action="write-ssh-config"),
+            tuple(details),
+            fix,
             causes=("ssh-user-not-key-id",),
+            data={"user": user, "user_from": view.user_from},
         )
     match = next((k for k in keys if k.key_id == user), None)
     if match is None:
         return Finding(
             "ssh.key_id",
             "fail",
-            f"{user} is not one of this user's SSH key IDs",
+            f"{user} is not one of this user's SSH key IDs (deleted, or never uploaded here)",
             tuple(f"{k.key_id} {k.status}" for k in keys) or ("no SSH key uploaded",),
-            Fix("Upload the key (onboard SSH step) and use its key ID"),
+            Fix("Upload the key again (onboard SSH step) and use its new key ID"),
             causes=("ssh-key-not-uploaded", "wrong-account-or-profile"),
         )
     if match.status != "Active":
         return Finding(
             "ssh.key_id",
             "fail",
-            f"SSH key {user} is {match.status}",
+            f"SSH key {user} is {match.status}: CodeCommit refuses an inactive key",
             fix=Fix(
-                "Activate it",
+                "Activate it again",
                 f"aws iam update-ssh-public-key --user-name {ctx.user_name()} "
-                f"--ssh-public-key-id {user} --status Active",
+                f"--ssh-public-key-id {user} --status Active{mfa_profile_option(ctx)}",
             ),
-            causes=("ssh-key-not-uploaded",),
+            causes=("ssh-key-inactive",),
         )
     return Finding(
         "ssh.key_id",
@@ -124,6 +192,16 @@ def check_key_id(ctx: DoctorContext) -> Finding:
         rules_out=("ssh-user-not-key-id",),
         data={"key_id": user},
     )
+
+
+def mfa_profile_option(ctx: DoctorContext) -> str:
+    """` --profile <profile>-mfa` for a fix the user runs under a force-MFA policy."""
+    if ctx.helpdesk:
+        return ""
+    from onboard.aws.files import SESSION_SUFFIX
+
+    base = ctx.settings.profile or ctx.env().get("AWS_PROFILE") or "default"
+    return f" --profile {base if base.endswith(SESSION_SUFFIX) else base + SESSION_SUFFIX}"
 
 
 def _identity_files(ctx: DoctorContext) -> list[Path]:
@@ -162,21 +240,19 @@ def check_identity_file(ctx: DoctorContext) -> Finding:
             problems.append(f"{path} is mode {mode:04o}: ssh ignores keys others can read")
             continue
         public = path.with_name(path.name + ".pub")
-        if not public.exists():
+        fingerprint, note = _public_fingerprint(ctx, path, public, set(uploaded))
+        if fingerprint is None:
+            problems.append(note)
             continue
-        try:
-            info = inspect_public_key(public.read_text(encoding="utf-8"), public)
-        except OnboardError as exc:
-            problems.append(f"{public}: {exc.what}")
-            continue
-        if _normalise(info.fingerprint_md5) in uploaded:
+        if fingerprint in uploaded:
             return Finding(
                 "ssh.identity_file",
                 "ok",
                 f"{path} (0{mode:03o}) matches uploaded key {user}",
+                (note,) if note else (),
                 rules_out=("ssh-private-key-invalid", "ssh-key-not-uploaded"),
             )
-        problems.append(f"{public} has fingerprint {info.fingerprint_md5}, not {user}'s")
+        problems.append(f"{path} is not {user}'s key (fingerprint {fingerprint}){note}")
     if any("mode" in p for p in problems):
         return Finding(
             "ssh.identity_file",
@@ -194,6 +270,37 @@ def check_identity_file(ctx: DoctorContext) -> Finding:
         Fix("Point IdentityFile at the key you uploaded, or upload this key"),
         causes=("ssh-key-not-uploaded",) if problems else (),
     )
+
+
+def _public_fingerprint(
+    ctx: DoctorContext, private: Path, public: Path, wanted: set[str]
+) -> tuple[str | None, str]:
+    """The MD5 fingerprint of the private key's public half, and a note on how it was found.
+
+    The .pub beside it is trusted only when it matches; a missing or stale .pub is
+    checked against the private key itself (`ssh-keygen -y`), which is what ssh offers.
+    """
+    if public.exists():
+        try:
+            info = inspect_public_key(public.read_text(encoding="utf-8"), public)
+            if _normalise(info.fingerprint_md5) in wanted:
+                return _normalise(info.fingerprint_md5), ""
+        except OnboardError:
+            pass  # judged from the private key below
+    keygen = shutil.which(
+        ctx.settings.platform.executable("ssh-keygen"), path=ctx.env().get("PATH")
+    )
+    if keygen is None:
+        return None, f"cannot derive the public key of {private} (no ssh-keygen)"
+    ran = run_bounded([keygen, "-y", "-P", "", "-f", str(private)], ctx.env(), ctx.live_timeout)
+    if not ran.ok:
+        return None, f"{private}: ssh-keygen -y cannot read it ({ran.problem(ctx.live_timeout)})"
+    try:
+        derived = _normalise(inspect_public_key(ran.stdout, private).fingerprint_md5)
+    except OnboardError as exc:
+        return None, f"{private}: {exc.what}"
+    why = "missing" if not public.exists() else "not this key's"
+    return derived, f" ({public.name} beside it is {why}; compared with ssh-keygen -y)"
 
 
 def _allows_ssh_rsa(values: list[str]) -> bool:
@@ -274,10 +381,20 @@ def check_known_hosts(ctx: DoctorContext) -> Finding:
     )
 
 
+def check_identity_file_in_use(ctx: DoctorContext) -> Finding:
+    """`check_identity_file`, a warning when this clone's remotes do not use SSH."""
+    return not_in_use(ctx, check_identity_file(ctx))
+
+
+def check_algorithms_in_use(ctx: DoctorContext) -> Finding:
+    """`check_algorithms`, a warning when this clone's remotes do not use SSH."""
+    return not_in_use(ctx, check_algorithms(ctx))
+
+
 CHECKS = (
     CheckSpec("ssh.config", check_config),
     CheckSpec("ssh.key_id", check_key_id),
-    CheckSpec("ssh.identity_file", check_identity_file),
-    CheckSpec("ssh.algorithms", check_algorithms),
+    CheckSpec("ssh.identity_file", check_identity_file_in_use),
+    CheckSpec("ssh.algorithms", check_algorithms_in_use),
     CheckSpec("ssh.known_hosts", check_known_hosts),
 )
