@@ -10,7 +10,8 @@ usual ones); `save_key` writes the profile through `onboard.aws.files`
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,6 +231,18 @@ def helper_needs_cli(platform: Platform, aws_cli: bool) -> str | None:
         f"Install it with:\n  {platform.aws_cli_install_command}\n"
         "then open a new terminal (or choose another method)."
     )
+
+
+def configure_command(env: Mapping[str, str], profile: str | None = None) -> str:
+    """The command that puts a key into `profile`, for a fix text on this machine.
+
+    `aws configure` only where the AWS CLI is on the PATH; otherwise
+    onboard's own import of the administrator's CSV.
+    """
+    flag = f" --profile {profile}" if profile and profile != "default" else ""
+    if shutil.which("aws", path=env.get("PATH")) is not None:
+        return f"aws configure{flag}"
+    return f"onboard credentials import FILE.csv{flag}"
 
 
 def credentials_advice(aws_cli: bool) -> str:

@@ -12,6 +12,7 @@ import configparser
 from datetime import UTC, datetime
 from typing import Any
 
+from onboard.aws.credentials import configure_command
 from onboard.doctor.context import CheckSpec, DoctorContext
 from onboard.doctor.findings import Finding, Fix, Status, ok, skipped
 from onboard.errors import OnboardError
@@ -168,7 +169,7 @@ def check_profile(ctx: DoctorContext) -> Finding:
         "credentials.profile",
         "warn",
         f"profile {profile} is not in {ctx.settings.home.aws_credentials} or the config file",
-        fix=Fix("Configure it", f"aws configure --profile {profile}"),
+        fix=Fix("Configure it", configure_command(ctx.env(), profile)),
         causes=("no-credentials-configured",),
     )
 
@@ -287,7 +288,32 @@ def check_stale_device(ctx: DoctorContext) -> Finding:
     )
 
 
+def check_user(ctx: DoctorContext) -> Finding:
+    """Helpdesk: the user named with --user exists (GetUser)."""
+    from onboard.aws.translate import call
+
+    user = ctx.user_name()
+    try:
+        raw = ctx.fact("user", lambda: call("GetUser", ctx.gateway().client("iam").get_user,
+                                              UserName=user))  # fmt: skip
+    except OnboardError as exc:
+        if type(exc).__name__ != "NotFound":
+            raise
+        return Finding(
+            "account.user",
+            "fail",
+            f"NoSuchEntity: there is no IAM user {user} in this account",
+            (exc.why,),
+            Fix("Check the name in the ticket (IAM user names are case-sensitive) and the "
+                "account the helpdesk credentials belong to", "aws iam list-users"),
+            data={"user": user, "error": "NoSuchEntity"},
+        )  # fmt: skip
+    arn = str(raw.get("User", {}).get("Arn", user))
+    return ok("account.user", f"{arn} exists", user=user)
+
+
 CHECKS = (
+    CheckSpec("account.user", check_user, helpdesk=True, self_mode=False),
     CheckSpec("credentials.profile", check_profile),
     CheckSpec("credentials.expiry", check_expiry),
     CheckSpec("credentials.clock", check_clock),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from onboard.aws.credentials import configure_command
 from onboard.aws.files import SESSION_SUFFIX
 from onboard.doctor import chain as chains
 from onboard.doctor.chain import Unanswered, bounded, credential_process_keys
@@ -100,7 +101,7 @@ def check_identity(ctx: DoctorContext) -> Finding:
             f"{chain.user} finds no AWS credentials: no AWS_ACCESS_KEY_ID, no AWS_PROFILE, "
             "no [default] profile",
             "no-credentials-configured",
-            Fix("Configure credentials", "aws configure"),
+            Fix("Configure credentials", configure_command(ctx.env())),
             f"looked in {chain.config_file} and {chain.credentials_file}",
             **data,
         )
@@ -110,7 +111,7 @@ def check_identity(ctx: DoctorContext) -> Finding:
             return _fail(
                 f"{chain.user} cannot read the AWS files: {files.error}",
                 "aws-config-unparseable",
-                Fix("Fix that line (aws configure writes valid files)"),
+                Fix("Fix that line (onboard keeps a .onboard-backup beside the files it edits)"),
                 **data,
             )
         if not files.exists and chain.profile != "default":
@@ -120,7 +121,7 @@ def check_identity(ctx: DoctorContext) -> Finding:
                 "aws-profile-not-found",
                 Fix(
                     f"Create it or point {chain.profile_from} at a profile that exists",
-                    f"aws configure --profile {chain.profile}",
+                    configure_command(ctx.env(), chain.profile),
                 ),
                 f"looked in {chain.config_file} and {chain.credentials_file}",
                 **data,
@@ -242,12 +243,15 @@ def _identity_error(
                      Fix("Turn on automatic time synchronisation (NTP)"), why, **data)  # fmt: skip
     if code == "ProfileNotFound":
         return _fail(f"{who}: the profile does not exist", "aws-profile-not-found",
-                     Fix(f"aws configure --profile {chain.profile}"), why, **data)  # fmt: skip
+                     Fix(configure_command(ctx.env(), chain.profile)), why, **data)  # fmt: skip
     if code == "SignatureDoesNotMatch":
         return _fail(
             f"the secret access key of {who} does not match its key ID",
             "access-key-secret-wrong",
-            Fix("Enter the key's secret again (aws configure), or create a new key"),
+            Fix(
+                f"Enter the key's secret again ({configure_command(ctx.env(), chain.profile)}), "
+                "or create a new key"
+            ),
             why,
             **data,
         )
@@ -267,7 +271,7 @@ def _identity_error(
         return _fail(
             f"{chain.user} finds no AWS credentials ({chain.where})",
             "no-credentials-configured",
-            Fix("Configure credentials", "aws configure"),
+            Fix("Configure credentials", configure_command(ctx.env(), chain.profile)),
             why,
             **data,
         )
@@ -279,7 +283,7 @@ def _identity_error(
                        fix=Fix("Wait a minute and run the doctor again"), causes=("throttled",),
                        data=data)  # fmt: skip
     return _fail(f"AWS does not accept {who}: {exc.what}", "no-credentials-configured",
-                 Fix(exc.next_step or "aws configure"), why, **data)  # fmt: skip
+                 Fix(exc.next_step or configure_command(ctx.env())), why, **data)  # fmt: skip
 
 
 def _has_token(chain: chains.Chain) -> bool:

@@ -196,3 +196,12 @@ def test_advice_names_aws_configure_only_with_the_cli() -> None:
         note = creds.helper_needs_cli(Platform(system), aws_cli=False)  # type: ignore[arg-type]
         assert note is not None and part in note and "aws configure" not in note
     assert "aarch64" in Platform("linux", "aarch64").aws_cli_install_command
+
+
+def test_configure_command_follows_the_machine(tmp_path: Path) -> None:
+    assert creds.configure_command({"PATH": str(tmp_path)}) == "onboard credentials import FILE.csv"
+    assert creds.configure_command({"PATH": str(tmp_path)}, "dev").endswith("--profile dev")
+    fake_cli = tmp_path / "aws"
+    fake_cli.write_text("#!/bin/sh\n")
+    fake_cli.chmod(0o755)
+    assert creds.configure_command({"PATH": str(tmp_path)}, "dev") == "aws configure --profile dev"

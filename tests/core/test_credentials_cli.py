@@ -181,3 +181,13 @@ def test_the_doctors_report_after_an_import_holds_no_secret(
     report = capsys.readouterr().out
     assert "new-hire" in report  # the report did use the imported profile
     assert hire.secret_access_key not in report
+
+
+def test_the_doctor_never_says_aws_configure_without_the_cli(
+    sandbox: Any, laptop: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # git, no AWS CLI: a fresh laptop
+    main(["doctor", "--json", "--only", "credentials."])
+    report = capsys.readouterr().out
+    assert "onboard credentials import FILE.csv" in report
+    assert "aws configure" not in report
