@@ -67,7 +67,7 @@ class MfaScreen(StepScreen):
             yield QrPanel(id="qr", reserve=(34, 10))
             with Vertical(id="enroll-form"):
                 yield Label("First code")
-                yield CodeInput(mfa.validate_code, id="code1")
+                yield CodeInput(mfa.validate_code, id="code1", next_field="code2")
                 yield Label("Next code")
                 yield CodeInput(mfa.validate_code, id="code2")
                 yield Static("Wait for the code to change, then type the new one.", classes="hint")

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from onboard.aws.errors import AccessDenied, LimitExceeded
 from onboard.errors import InvalidInput, OnboardError
+from onboard.home import Home
 from onboard.ssh import keys as sshkeys
 from onboard.walkthrough.facts import (
     KeyUpload,
@@ -23,9 +24,16 @@ from onboard.walkthrough.facts import (
     remove_key,
     upload_key,
 )
+from onboard.walkthrough.ssh_derive import derive_public_key, free_key_name, orphan_keys
 from onboard.walkthrough.steps import Change
+from onboard.walkthrough.verify import MethodOutcome, policy_verdict
 from screens.modals import ConfirmModal
 from screens.step import StepScreen
+
+
+def scan_keys(home: Home) -> tuple[list[sshkeys.KeyInfo], list[Path]]:
+    """The keys in the ssh folder, and private keys missing their .pub."""
+    return sshkeys.find_keys(home), orphan_keys(home)
 
 
 def key_label(key: sshkeys.KeyInfo) -> str:
@@ -48,17 +56,21 @@ class SshKeyScreen(StepScreen):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("g", "generate", "Generate key"),
+        Binding("d", "derive", "Derive .pub"),
         Binding("ctrl+s", "skip", "Skip (HTTPS)"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.keys: list[sshkeys.KeyInfo] = []
+        self.orphans: list[Path] = []
+        """Private keys whose .pub is missing (d derives it)."""
         self.last_attempt: tuple[sshkeys.KeyInfo | None, Path | None] | None = None
         """The key last sent to IAM, to try again after making room."""
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="ssh-info", classes="panel", markup=False)
+        yield Static("", id="ssh-denied", classes="panel panel-error hidden", markup=False)
         with Vertical(id="pick"):
             yield OptionList(id="keys", classes="hidden")
             with Horizontal(classes="field-row"):
@@ -79,16 +91,37 @@ class SshKeyScreen(StepScreen):
     def on_mount(self) -> None:
         self.refresh_checklist()
         self.scan()
+        self.judge_ssh()
 
     def scan(self) -> None:
         home = self.state.settings.home
         if self.state.ssh_key_id:
             self.show_uploaded(self.state.ssh_key_id, reused=True, edit_changed=False)
-        self.run_task("scan", lambda: sshkeys.find_keys(home), busy="Looking at your SSH keys…")
+        self.run_task("scan", lambda: scan_keys(home), busy="Looking at your SSH keys…")
+
+    def judge_ssh(self) -> None:
+        """Ask the policy about git over SSH before anything is uploaded."""
+        gateway, identity = self.state.best_gateway, self.state.identity
+        if gateway is None or identity is None or self.state.ssh_key_id:
+            return
+        user, region, wanted = self.state.user_name, self.state.region, self.state.settings.repo
+        mfa = self.state.mfa_gateway is not None
+
+        def judge() -> MethodOutcome:
+            repos = [] if wanted else gateway.list_repositories()
+            repo = wanted or (repos[0] if repos else "my-repo")
+            verdict = policy_verdict(gateway, identity.account, user, region, repo, mfa=mfa)
+            return verdict.outcome("ssh")
+
+        self.run_task("verdict", judge)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Generate and skip belong to choosing a key, not to a key already set up."""
-        if action in ("generate", "skip"):
+        """Generate and skip belong to choosing a key; letters type while a field has focus."""
+        if action in ("generate", "derive") and self.typing():
+            return False
+        if action == "derive" and not self.orphans:
+            return False
+        if action in ("generate", "skip", "derive"):
             return not any(pick.has_class("hidden") for pick in self.query("#pick"))
         return super().check_action(action, parameters)
 
@@ -140,9 +173,25 @@ class SshKeyScreen(StepScreen):
         self.run_task(
             "generate",
             lambda: sshkeys.generate_key(
-                home, passphrase=passphrase, platform=settings.platform, env=settings.env()
+                home,
+                free_key_name(home),  # codecommit_rsa, or _2... when that name is taken
+                passphrase=passphrase,
+                platform=settings.platform,
+                env=settings.env(),
             ),
             busy="Generating an RSA 4096 key with ssh-keygen…",
+        )
+
+    def action_derive(self) -> None:
+        """Write the missing .pub of the first orphan private key (as `ssh-keygen -y`)."""
+        if not self.orphans or self.state.best_gateway is None:
+            return
+        private = self.orphans[0]
+        passphrase = self.query_one("#passphrase", Input).value
+        self.run_task(
+            "derive",
+            lambda: derive_public_key(private, passphrase),
+            busy=f"Deriving {private.name}.pub from the private key…",
         )
 
     @on(Input.Submitted, "#passphrase")
@@ -166,7 +215,17 @@ class SshKeyScreen(StepScreen):
 
     def task_done(self, task: str, result: Any) -> None:
         if task == "scan":
-            self.show_keys(result)
+            keys, self.orphans = result
+            self.show_keys(keys)
+            self.refresh_bindings()
+        elif task == "verdict":
+            self.show_ssh_verdict(result)
+        elif task == "derive":
+            self.state.record(
+                Change("machine", f"derived {self.state.show(result.path)} from its private key")
+            )
+            self.orphans = self.orphans[1:]
+            self.upload(result, None)
         elif task == "generate":
             self.state.record(
                 Change(
@@ -193,20 +252,52 @@ class SshKeyScreen(StepScreen):
         if self.state.ssh_key_id:
             return
         folder = self.state.show(self.state.settings.home.ssh_dir)
+        home = self.state.settings.home
+        orphan = ""
+        if self.orphans:
+            name = self.orphans[0].name
+            orphan = (
+                f"\n{name} has no {name}.pub beside it: press d to derive it from the private "
+                f"key (like ssh-keygen -y; a passphrase goes in the field below), or g to "
+                f"generate a new key named {free_key_name(home)}."
+            )
         if usable:
-            self.info(f"Keys in {folder}: pick one (enter), or generate a new one (g).")
+            self.info(
+                f"Keys in {folder}: pick one (enter), or generate a new one (g).{orphan}",
+                self.ssh_warning,
+            )
             option_list.focus()
         else:
             self.info(
-                f"No RSA key IAM accepts in {folder}. Press g to generate codecommit_rsa "
-                "(RSA 4096), or type the path of another public key."
+                f"No RSA key IAM accepts in {folder}. Press g to generate "
+                f"{free_key_name(home)} (RSA 4096), or type the path of another public key."
+                f"{orphan}",
+                self.ssh_warning,
             )
+            self.query_one("#path", Input).focus()  # typing a path goes straight in
         self.set_status("")
 
     def info(self, text: str, kind: str = "") -> None:
         panel = self.query_one("#ssh-info", Static)
         panel.update(text)
         panel.set_classes(f"panel {kind}".strip())
+
+    ssh_warning = ""
+    """The panel class while the policy denies SSH ("panel-warn")."""
+
+    def show_ssh_verdict(self, outcome: MethodOutcome) -> None:
+        """Say before any upload that the policy denies git over SSH."""
+        if outcome.works is not False or self.state.ssh_key_id:
+            return
+        self.ssh_warning = "panel-warn"
+        denied = self.query_one("#ssh-denied", Static)
+        denied.update(
+            f"Your policy denies git over SSH: {outcome.message}. The key can still be "
+            "uploaded, but git over SSH will be refused until the administrator changes the "
+            "policy. Skip (ctrl+s) to use git-remote-codecommit with your MFA session; the "
+            "Git step shows what to ask the administrator."
+        )
+        denied.remove_class("hidden")
 
     def uploaded(self, result: KeyUpload) -> None:
         self.state.ssh_key_id = result.key_id
@@ -255,7 +346,7 @@ class SshKeyScreen(StepScreen):
         self.query_one("#another", Button).add_class("hidden")
         self.query_one("#continue", Button).add_class("hidden")
         home = self.state.settings.home
-        self.run_task("scan", lambda: sshkeys.find_keys(home), busy="Looking at your SSH keys…")
+        self.run_task("scan", lambda: scan_keys(home), busy="Looking at your SSH keys…")
 
     def task_failed(self, task: str, error: BaseException) -> bool:
         if isinstance(error, AccessDenied):

@@ -35,16 +35,30 @@ class CodeInput(Input):
         *,
         placeholder: str = "6 digits",
         id: str | None = None,
+        next_field: str | None = None,
     ) -> None:
+        # No max_length: it would cut a pasted " 123 456 " before the spaces are dropped.
         super().__init__(
             placeholder=placeholder,
-            max_length=7,
             validators=[CoreValidator(check)],
             validate_on=["submitted", "blur"],
             id=id,
         )
+        self.next_field = next_field
+        """The id of the field focus moves to once six digits are in."""
 
     @property
     def code(self) -> str:
-        """The code without the space some apps show in the middle."""
-        return self.value.replace(" ", "")
+        """The code without the spaces some apps show in the middle (or a paste brings)."""
+        return "".join(self.value.split())
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Drop blanks as they arrive; after six digits, move on to the next field."""
+        if event.input is not self:
+            return
+        code = self.code
+        if code != self.value:
+            self.value = code  # posts another Changed, handled below with the clean value
+            return
+        if self.next_field and len(code) == 6 and code.isdigit() and self.has_focus:
+            self.screen.query_one(f"#{self.next_field}").focus()

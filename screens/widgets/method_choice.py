@@ -11,8 +11,7 @@ METHOD_ORDER: tuple[GitMethod, ...] = ("https-helper", "https-git-credentials", 
 # Said under the list for the chosen method, after its long title: adds, never repeats.
 METHOD_NOTES: dict[GitMethod, str] = {
     "https-helper": "git asks the AWS CLI to sign each request; nothing is stored.",
-    "https-git-credentials": "IAM makes a user name and password (shown once); git's "
-    "credential store keeps them.",
+    "https-git-credentials": "IAM makes them and shows them once; git's store keeps them.",
     "ssh": "ssh signs in with that key; git makes no AWS call.",
     "grc": "git signs with an AWS profile named in the URL (the saved MFA session works).",
 }

@@ -1,0 +1,131 @@
+"""The rough edges found in tmux: code inputs, help, checkbox, labels, SSH focus, fold."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, RadioButton, Static
+
+from screens.modals import HelpModal
+from screens.widgets.code_input import CodeInput
+from screens.widgets.tick_box import TickBox
+
+from .conftest import StartSandbox, make_app, settle
+from .flow import to_git_step, to_mfa
+
+
+async def test_code_inputs_drop_blanks_and_move_on_after_six_digits(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await to_mfa(app, pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        first = screen.query_one("#code1", CodeInput)
+        second = screen.query_one("#code2", CodeInput)
+        first.focus()
+        await pilot.press("space", "1", "2", "3", "space", "4", "5", "6")
+        await pilot.pause()
+        assert first.value == "123456"
+        assert second.has_focus  # a 7th key goes to the second code
+        await pilot.press("7")
+        assert first.value == "123456" and second.value == "7"
+        # A paste with blanks around it keeps its digits.
+        second.value = ""
+        second.insert_text_at_cursor(" 654 321 \n".strip("\n"))
+        await pilot.pause()
+        assert second.value == "654321" and second.code == "654321"
+
+
+async def test_help_scrolls_to_its_close_button_at_80x24(start_sandbox: StartSandbox) -> None:
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpModal)
+        close = app.screen.query_one("#close", Button)
+        region = close.region
+        assert region.height > 0 and region.bottom <= 24  # visible, not cut off
+        assert "sandbox.env" in str(app.screen.query_one("Markdown").source)  # type: ignore[attr-defined]
+        scroll = app.screen.query_one("#help-scroll")
+        assert scroll.max_scroll_y > 0  # the text is longer than the dialog: it scrolls
+        await pilot.press("end")
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.max_scroll_y
+
+
+def test_unticked_box_is_empty() -> None:
+    box = TickBox("Save it", value=False)
+    assert box.BUTTON_INNER == " "
+    box.value = True
+    assert box.BUTTON_INNER == "✓"
+
+
+async def test_method_notes_do_not_repeat_the_title(start_sandbox: StartSandbox) -> None:
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await to_git_step(app, pilot, sandbox)
+        for method in ("ssh", "grc", "https-helper", "https-git-credentials"):
+            app.screen.query_one(f"#m-{method}", RadioButton).value = True
+            await pilot.pause()
+            about = str(app.screen.query_one("#method-about", Static).content)
+            title, _, note = about.partition(": ")
+            words = [w for w in title.replace("(", " ").replace(")", " ").split() if len(w) > 4]
+            first_line = note.splitlines()[0]
+            assert not any(w in first_line for w in words if w not in ("HTTPS",)), about
+
+
+async def test_private_key_without_pub_is_derived_with_d(start_sandbox: StartSandbox) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from .flow import to_ssh_step
+
+    sandbox = start_sandbox("fresh")
+    ssh_dir = sandbox.home.ssh_dir
+    ssh_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private = ssh_dir / "codecommit_rsa"
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.OpenSSH,
+            serialization.NoEncryption(),
+        )
+    )
+    private.chmod(0o600)
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await to_ssh_step(app, pilot, sandbox)
+        info = str(app.screen.query_one("#ssh-info", Static).content)
+        assert "codecommit_rsa has no codecommit_rsa.pub beside it: press d" in info
+        assert "generate a new key named codecommit_rsa_2" in info
+        assert app.screen.query_one("#path").has_focus  # no usable key: typing a path works
+        await pilot.press("g")  # typed into the field, not a key generated
+        assert app.screen.query_one("#path").value == "g"  # type: ignore[attr-defined]
+        app.screen.query_one("#path").value = ""  # type: ignore[attr-defined]
+        app.screen.query_one("#upload").focus()
+        await pilot.press("d")
+        await settle(pilot)
+        public = private.with_name("codecommit_rsa.pub")
+        assert public.read_text().startswith("ssh-rsa ")
+        assert app.state.ssh_key_id is not None
+        assert app.state.ssh_identity_file == private
+
+
+async def test_ssh_step_says_ssh_is_denied_before_upload(start_sandbox: StartSandbox) -> None:
+    from .flow import to_ssh_step
+
+    sandbox = start_sandbox("breaks-git")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await to_ssh_step(app, pilot, sandbox)
+        denied = app.screen.query_one("#ssh-denied", Static)
+        assert denied.display
+        text = str(denied.content)
+        assert text.startswith("Your policy denies git over SSH: denied: codecommit:GitPull")
+        assert "ForceMFA Statement[3]" in text
+        assert app.state.ssh_key_id is None  # nothing uploaded yet
