@@ -155,6 +155,7 @@ def main(argv: Sequence[str] | None = None, launch_tui: Launcher | None = None) 
 
             require_sandbox_extra()
         if args.handler is not None:
+            args.launch_tui = launch_tui  # a subcommand may open its own screen (audit)
             return int(args.handler(args))
         if launch_tui is None:
             parser.print_help()

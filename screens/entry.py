@@ -13,6 +13,10 @@ from onboard.cli import main as cli_main
 
 
 def launch_tui(args: argparse.Namespace) -> int:
+    if getattr(args, "tui", None) == "audit":
+        from screens.audit import run_audit_app
+
+        return run_audit_app(args)
     from screens.app import run_app
 
     return run_app(args)
