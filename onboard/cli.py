@@ -11,6 +11,7 @@ that the `screens` package hands in (the core never imports Textual).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -139,7 +140,25 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
 
 
 def main(argv: Sequence[str] | None = None, launch_tui: Launcher | None = None) -> int:
-    """Run `onboard`; returns the process exit code."""
+    """Run `onboard`; returns the process exit code (the table is in the README).
+
+    No traceback reaches the user: an unexpected error prints one line and
+    the path of a redacted 0600 report (`onboard.crash`), and exits 70.
+    """
+    try:
+        return _main(argv, launch_tui)
+    except BrokenPipeError:
+        # The reader went away (`onboard ... | head`): nothing more to say.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception as error:
+        from onboard.crash import report_crash
+
+        return report_crash(error, list(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: Sequence[str] | None, launch_tui: Launcher | None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     # First pass with every command as a summary (this pass prints --help/--version);
     # then, when a command was given, the real parse with its module loaded.

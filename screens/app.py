@@ -126,6 +126,29 @@ class OnboardApp(App[int]):
 
     # -- errors --------------------------------------------------------------
 
+    def _fatal_error(self) -> None:
+        """An unexpected error ends the app without Textual's traceback.
+
+        Textual prints the traceback with local variables, which can hold the
+        MFA seed or a session token: instead, one line names a redacted 0600
+        report (`onboard.crash`), and the app exits 70.
+        """
+        from rich.text import Text
+
+        from onboard.crash import EXIT_INTERNAL, crash_report, write_report
+
+        error = sys.exc_info()[1] or self._exception or RuntimeError("internal error")
+        try:
+            where = f"the full report is in {write_report(crash_report(error))}"
+        except Exception:  # the report must never crash in turn
+            where = "no report could be written"
+        self.bell()
+        self._exit_renderables.append(
+            Text(f"onboard: internal error ({type(error).__name__}); {where}")
+        )
+        self._return_code = EXIT_INTERNAL
+        self._close_messages_no_wait()
+
     def show_error(self, error: BaseException) -> None:
         """The one place a failure becomes a dialog (what / why / next step)."""
         if isinstance(self.screen, ErrorModal):
@@ -198,7 +221,7 @@ def run_app(args: argparse.Namespace) -> int:
     """Start the walkthrough (against the embedded sandbox with `--sandbox`)."""
     if not getattr(args, "sandbox", False):
         app = OnboardApp(settings_from_args(args))
-        code = app.run() or 0
+        code = app.run() or app.return_code or 0
         print_summary(app)
         return code
     from onboard.sandbox.account import Sandbox
@@ -208,7 +231,7 @@ def run_app(args: argparse.Namespace) -> int:
         settings = sandbox.settings()
         banner = f"SANDBOX ({args.scenario}) · home {settings.home.root}"
         app = OnboardApp(settings, banner=banner)
-        code = app.run() or 0
+        code = app.run() or app.return_code or 0
     finally:
         sandbox.stop()
     print_summary(app)

@@ -1,93 +1,23 @@
 """Render doctor results as stable JSON or a ticket-ready Markdown report.
 
-Everything rendered goes through `redact` first: reports get pasted into
-tickets and chats, so no secret key, session token, Git password, MFA seed
-or signed CodeCommit password may survive in them.
+Everything rendered goes through `redact` (`onboard.secret`, shared with the
+crash report) first: reports get pasted into tickets and chats, so no secret
+key, session token, Git password, MFA seed, signed CodeCommit password or
+token from another tool's stderr may survive in them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from onboard.doctor.findings import Finding, exit_code
+from onboard.secret import REDACTED, redact, redact_json
+
+__all__ = ["REDACTED", "DoctorRun", "redact", "redact_json", "to_json", "to_markdown", "to_text"]
 
 SCHEMA_VERSION = 1
-REDACTED = "[REDACTED]"
-
-# Order matters: the long, specific shapes go first so a session token is
-# replaced whole before a shorter rule could cut it in half.
-_SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # key = value / "Key": "value" pairs whose name says secret
-    (
-        re.compile(
-            r"(?i)(\"?(?:aws_)?(?:secret_access_key|secretaccesskey|session_token|sessiontoken|"
-            r"security_token|password|servicepassword|base32stringseed|seed|token)\"?"
-            r"\s*[:=]\s*\"?)([^\s\",]+)"
-        ),
-        r"\1" + REDACTED,
-    ),
-    # otpauth URIs carry the MFA seed
-    (re.compile(r"(?i)(otpauth://\S*?secret=)[A-Z2-7=]+"), r"\1" + REDACTED),
-    # user:password@ in URLs (HTTPS Git credentials, helper-signed passwords)
-    (re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@"), r"\1" + REDACTED + "@"),
-    # %<session token> appended to the access key id by the AWS helper
-    (re.compile(r"((?:ASIA|AKIA)[A-Z0-9]{12,})%[A-Za-z0-9%/+=]{16,}"), r"\1%" + REDACTED),
-    # CodeCommit SigV4 git password: 20260101T000000Z + 64 hex
-    (re.compile(r"\b\d{8}T\d{6}Z[0-9a-f]{64}\b"), REDACTED),
-    # STS session tokens (long base64 starting with the usual prefixes)
-    (re.compile(r"\b(?:FwoG|IQoJ|FQoG|AQoD)[A-Za-z0-9/+=]{40,}"), REDACTED),
-    # 40-char secret access keys standing alone
-    (re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"), REDACTED),
-    # long base32 runs (MFA seeds are 64 characters of A-Z2-7)
-    (re.compile(r"(?<![A-Z2-7])[A-Z2-7]{32,}={0,6}(?![A-Z2-7])"), REDACTED),
-    # private keys
-    (
-        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
-        "-----BEGIN PRIVATE KEY-----" + REDACTED + "-----END PRIVATE KEY-----",
-    ),
-)
-
-_HEX40 = re.compile(r"^[0-9a-f]{40}$")
-
-
-def redact(text: str, secrets: Sequence[str] = ()) -> str:
-    """`text` with secrets replaced by [REDACTED].
-
-    Known secret values (`secrets`) are removed verbatim first; then shapes
-    that look like secrets (secret keys, session tokens, signed git
-    passwords, MFA seeds, private keys, passwords in URLs). Access key IDs
-    (AKIA/ASIA...) and SSH key IDs are identifiers, not secrets, and stay.
-    """
-    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    for pattern, replacement in _SECRET_PATTERNS:
-        text = pattern.sub(_keep_commit_ids(replacement), text)
-    return text
-
-
-def _keep_commit_ids(replacement: str) -> Any:
-    # git object ids (40 hex) look like secret keys to the generic rule:
-    # leave them, they are what `git ls-remote` success looks like.
-    def substitute(match: re.Match[str]) -> str:
-        if _HEX40.match(match.group(0)):
-            return match.group(0)
-        return match.expand(replacement)
-
-    return substitute
-
-
-def redact_json(value: Any, secrets: Sequence[str] = ()) -> Any:
-    """Redact every string inside a JSON-like value (keys kept)."""
-    if isinstance(value, str):
-        return redact(value, secrets)
-    if isinstance(value, Mapping):
-        return {key: redact_json(item, secrets) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact_json(item, secrets) for item in value]
-    return value
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from onboard.errors import InvalidInput
+from onboard.files import read_bounded
 
 
 def register(subparsers: Any) -> None:
@@ -58,6 +59,10 @@ def register(subparsers: Any) -> None:
     lost.set_defaults(handler=run_lost)
 
 
+MAX_SEED_FILE = 4096
+"""A base32 seed is 64 characters; a seed file larger than this is not one."""
+
+
 def _read_seed(path: Path | None) -> str | None:
     if path is None:
         return None
@@ -68,9 +73,18 @@ def _read_seed(path: Path | None) -> str | None:
                 "an MFA seed is as secret as a password",
                 f"chmod 600 {path}",
             )
-        return path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}", exc.strerror or str(exc), "") from exc
+    data = read_bounded(path, MAX_SEED_FILE)  # refuses FIFOs, devices and big files
+    try:
+        return data.decode("ascii").strip()
+    except UnicodeDecodeError:
+        # Never quote the bytes: they may be most of the seed.
+        raise InvalidInput(
+            f"{path} does not hold a base32 seed",
+            "it contains bytes that are not letters or digits",
+            "save the seed as plain text (A-Z and 2-7), mode 0600",
+        ) from None
 
 
 def _ask_codes() -> tuple[str, str]:

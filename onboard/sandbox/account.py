@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import shutil
 import socket
 import tempfile
@@ -32,10 +33,13 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 from onboard.errors import InvalidInput, OnboardError
+from onboard.files import atomic_write
 from onboard.home import Home
 from onboard.sandbox import aws_patches, totp
 from onboard.sandbox.faults import FaultInjector
 from onboard.sandbox.git_backend import SandboxGitBackend
+from onboard.sandbox.guard import Guard
+from onboard.sandbox.home_claim import DATA_MARKER, MARKER, claim_folder, owned_path, record_written
 from onboard.sandbox.iam_handlers import ROOT_MFA_DEVICE_NAME
 from onboard.sandbox.seed import (
     ACCOUNT_ID,
@@ -67,8 +71,11 @@ class _Server:
     thread, so a taken port is an error here instead of a silent hang.
     """
 
-    def __init__(self, faults: FaultInjector, port: int, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, faults: FaultInjector, port: int, clock: Callable[[], float], token: str
+    ) -> None:
         app = DomainDispatcherApplication(create_backend_app)
+        self.guard = Guard(faults.wrap(app), token)
 
         class Handler(MotoRequestHandler):
             # The Date header comes from the sandbox clock, so skew shows as on AWS.
@@ -92,7 +99,7 @@ class _Server:
             self._server = make_server(
                 "127.0.0.1",
                 port,
-                faults.wrap(app),
+                self.guard,
                 True,
                 request_handler=Handler,
                 fd=listener.fileno(),
@@ -119,6 +126,10 @@ class _Server:
         self._thread.join(timeout=5)
 
 
+def _data_dir(home_root: Path) -> Path:
+    return home_root.parent / (home_root.name + ".sandbox-data")
+
+
 class Sandbox:
     """A running sandbox account; use as a context manager or call `stop()`."""
 
@@ -135,6 +146,8 @@ class Sandbox:
         self.repo_name: str = seeded.repo_name
         self.kms_key_arn: str = seeded.kms_key_arn
         self.faults = FaultInjector(lambda: state.now())
+        self.admin_token = secrets.token_urlsafe(32)
+        """Opens moto's admin API and the fault endpoint (`guard.TOKEN_HEADER`)."""
         self.endpoint_url = ""
         self.port = 0
         self.git_http: Any = None
@@ -174,6 +187,9 @@ class Sandbox:
             if home_root is None:
                 temp_dir = tempfile.mkdtemp(prefix="onboard-sandbox-")
                 home_root = Path(temp_dir) / "home"
+            # Never write into a folder (or files) the sandbox did not create.
+            claim_folder(home_root, MARKER, "home (~/.gitconfig, ~/.ssh, ~/.aws)")
+            claim_folder(_data_dir(home_root), DATA_MARKER, "repositories and TLS files")
             seeded = seed_account(state, scenario)
             sandbox = cls(scenario, state, seeded, Home.sandbox(home_root))
             sandbox._temp_dir = temp_dir
@@ -199,10 +215,10 @@ class Sandbox:
     @property
     def data_dir(self) -> Path:
         """The sandbox's own files (bare repos, TLS and SSH host keys), outside the home."""
-        return self.home.root.parent / (self.home.root.name + ".sandbox-data")
+        return _data_dir(self.home.root)
 
     def _serve(self, port: int) -> None:
-        self._server = _Server(self.faults, port, self.state.now)
+        self._server = _Server(self.faults, port, self.state.now, self.admin_token)
         self._server.start()
         host, bound = self._server.get_host_and_port()
         self.port = int(bound)
@@ -230,9 +246,10 @@ class Sandbox:
     def _write_onboarded_files(self) -> None:
         if self.seeded.ssh_private_key_pem is None:
             return
-        path = self.home.ssh_dir / SSH_KEY_FILE
-        path.write_text(self.seeded.ssh_private_key_pem, encoding="utf-8")
-        path.chmod(0o600)
+        # A key the sandbox did not write (the user's own) is never replaced.
+        path = owned_path(self.home.root, self.home.ssh_dir / SSH_KEY_FILE)
+        atomic_write(path, self.seeded.ssh_private_key_pem, mode=0o600, backup=False)
+        record_written(self.home.root, path)
         self.ssh_private_key_path = path
 
     def stop(self) -> None:

@@ -90,16 +90,21 @@ def test_request_context_carries_mfa_only_for_mfa_sessions() -> None:
 
 def test_fault_admin_endpoint(sandbox) -> None:  # type: ignore[no-untyped-def]
     url = sandbox.endpoint_url + ADMIN_PATH
+    token = {"X-Onboard-Sandbox-Token": sandbox.admin_token}
     request = urllib.request.Request(
-        url, data=json.dumps({"kind": "throttle", "count": 2}).encode(), method="POST"
+        url,
+        data=json.dumps({"kind": "throttle", "count": 2}).encode(),
+        method="POST",
+        headers=token,
     )
     with urllib.request.urlopen(request, timeout=10) as reply:
         assert reply.status == 200
-    bad = urllib.request.Request(url, data=b'{"kind": "meteor"}', method="POST")
+    bad = urllib.request.Request(url, data=b'{"kind": "meteor"}', method="POST", headers=token)
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(bad, timeout=10)
     assert exc.value.code == 400
-    with urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=10):
+    delete = urllib.request.Request(url, method="DELETE", headers=token)
+    with urllib.request.urlopen(delete, timeout=10):
         pass
     from .helpers import client
 
