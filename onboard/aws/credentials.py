@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -135,27 +135,51 @@ def rejected(exc: AwsError, key: AccessKey) -> KeyRejected:
 
 
 def repository_regions(
-    settings: Settings, key: AccessKey, regions: Sequence[str], timeout: float = 5.0
+    settings: Settings,
+    key: AccessKey,
+    regions: Sequence[str],
+    timeout: float = 5.0,
+    budget: float = 6.0,
 ) -> list[str]:
     """The regions (of `regions`) where the account has CodeCommit repositories the key can list.
 
-    Asked in parallel; a region that refuses (no permission, MFA required,
-    not enabled) or does not answer in time is simply not in the result.
+    Asked in parallel, within `budget` seconds in all; a region that refuses
+    (no permission, MFA required, not enabled) or does not answer in time is
+    simply not in the result.
     """
-
-    def has_repositories(region: str) -> bool:
-        gateway = _gateway(settings, key, region)
-        fast = gateway.with_options(max_attempts=1, connect_timeout=timeout, read_timeout=timeout)
-        try:
-            return bool(fast.list_repositories())
-        except AwsError:
-            return False
+    from onboard.aws import session as sess
+    from onboard.aws.gateway import Gateway
 
     if not regions:
         return []
-    with ThreadPoolExecutor(max_workers=min(len(regions), 6)) as pool:
-        found = list(pool.map(has_repositories, regions))
-    return [region for region, yes in zip(regions, found, strict=True) if yes]
+    # One boto3 session for all regions (its service models load once); the clients
+    # are built here, in one thread, because a session is not thread-safe (clients are).
+    session = sess.session_from_keys(key.access_key_id, key.secret_access_key, None, regions[0])
+    options = sess.ClientOptions(
+        endpoint_url=sess.resolve_endpoint(settings),
+        max_attempts=1,
+        connect_timeout=timeout,
+        read_timeout=timeout,
+    )
+    gateways = [Gateway(session, options, region) for region in regions]
+    for gateway in gateways:
+        gateway.client("codecommit")
+
+    def has_repositories(gateway: Gateway) -> bool:
+        try:
+            return bool(gateway.list_repositories())
+        except AwsError:
+            return False
+
+    pool = ThreadPoolExecutor(max_workers=min(len(gateways), 6))
+    futures = [pool.submit(has_repositories, gateway) for gateway in gateways]
+    done, _ = wait(futures, timeout=budget)
+    pool.shutdown(wait=False, cancel_futures=True)  # a slow region must not hold the screen
+    return [
+        gateway.region
+        for gateway, future in zip(gateways, futures, strict=True)
+        if future in done and future.exception() is None and future.result()
+    ]
 
 
 def likely_regions(
