@@ -15,7 +15,12 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select,
 from onboard.aws.credentials import helper_needs_cli
 from onboard.policy.target import GitTarget
 from onboard.walkthrough.admin import AdminRequest, build_admin_request
-from onboard.walkthrough.facts import GitSetup, apply_git_method, codecommit_host
+from onboard.walkthrough.facts import (
+    CredentialSlotsFull,
+    GitSetup,
+    apply_git_method,
+    codecommit_host,
+)
 from onboard.walkthrough.steps import GIT_METHOD_TITLES, Change, GitMethod
 from onboard.walkthrough.switch import Removal, remove_method
 from onboard.walkthrough.tools import MissingTool, require_tool
@@ -146,7 +151,7 @@ class GitScreen(StepScreen):
     def action_apply(self) -> None:
         self.apply(confirmed=False)
 
-    def apply(self, *, confirmed: bool) -> None:
+    def apply(self, *, confirmed: bool, reset_id: str | None = None) -> None:
         """Configure the chosen method; a method the verdict denies is asked about first."""
         method, repo = self.chosen_method(), self.chosen_repo()
         if method is None or not repo:
@@ -155,7 +160,8 @@ class GitScreen(StepScreen):
         if method == "ssh" and not self.state.ssh_key_id:
             self.set_status("SSH needs the key from step 4 (escape to go back).", "error")
             return
-        if self.setup is not None and (self.setup.method, self.state.repo) == (method, repo):
+        same = self.setup is not None and (self.setup.method, self.state.repo) == (method, repo)
+        if same and reset_id is None:
             # Again with the same choice: nothing to redo (Git credentials would
             # otherwise be created a second time; IAM allows two per user).
             self.set_status(f"✓ Already set up for {GIT_METHOD_TITLES[method]}.", "ok")
@@ -180,7 +186,7 @@ class GitScreen(StepScreen):
         profile = self.state.session_profile or settings.profile
         previous = self.state.git_method or self.state.configured_method()
 
-        def work() -> tuple[Removal | None, GitSetup]:
+        def work() -> tuple[Removal | None, GitSetup, bool]:
             env = settings.env()
             require_tool(method, env)  # before anything is written
             removal = None
@@ -194,8 +200,9 @@ class GitScreen(StepScreen):
                 gateway=gateway,
                 user=user,
                 aws_profile=profile,
+                reset_id=reset_id,
             )
-            return removal, setup
+            return removal, setup, reset_id is not None
 
         self.run_task("apply", work, busy=f"Configuring git: {GIT_METHOD_TITLES[method]}…")
 
@@ -209,12 +216,15 @@ class GitScreen(StepScreen):
         if task == "prepare":
             self.show_choices(result)
         elif task == "apply":
-            removal, setup = result
+            removal, setup, reset = result
             if removal is not None:
                 self.removed(removal)
-            self.applied(setup)
+            self.applied(setup, reset=reset)
 
     def task_failed(self, task: str, error: BaseException) -> bool:
+        if isinstance(error, CredentialSlotsFull):
+            self.offer_reset(error)
+            return True
         if isinstance(error, MissingTool):
             # Said here, with the install command: never later as a signing or policy error.
             self.query_one("#git-result", Static).update(
@@ -225,6 +235,26 @@ class GitScreen(StepScreen):
             self.refresh_labels()
             return True
         return False
+
+    def offer_reset(self, full: CredentialSlotsFull) -> None:
+        """Both Git-credential slots are used: offer a new password for the oldest."""
+        oldest = full.oldest
+        self.set_status(f"✗ {full.what}.", "error")
+        created = f", created {oldest.create_date:%Y-%m-%d}" if oldest.create_date else ""
+
+        def answered(reset: bool | None) -> None:
+            if reset:
+                self.apply(confirmed=True, reset_id=oldest.id)
+
+        detail = (
+            f"IAM keeps at most 2 HTTPS Git credentials per user. Reset {oldest.username} "
+            f"({oldest.id}{created})? It gets a new password, shown once and given to git; "
+            "a machine that still uses the old password will be refused."
+        )
+        self.app.push_screen(
+            ConfirmModal("Both Git-credential slots are used", detail, yes="Reset it", no="Keep"),
+            answered,
+        )
 
     def removed(self, removal: Removal) -> None:
         """Record what switching away from the previous method removed."""
@@ -279,7 +309,7 @@ class GitScreen(StepScreen):
         # method, and a quick enter would pick that one instead of the recommended.
         self.call_after_refresh(self.query_one("#method", RadioSet).focus)
 
-    def applied(self, setup: GitSetup) -> None:
+    def applied(self, setup: GitSetup, *, reset: bool = False) -> None:
         self.setup = setup
         method: GitMethod = next(m for m in METHOD_ORDER if m == setup.method)
         self.state.git_method = method
@@ -299,7 +329,8 @@ class GitScreen(StepScreen):
                 )
             )
         if setup.credential_id:
-            self.state.record(Change("account", f"created HTTPS Git credentials {setup.username}"))
+            verb = "reset the password of" if reset else "created"
+            self.state.record(Change("account", f"{verb} HTTPS Git credentials {setup.username}"))
             self.state.record(Change("machine", f"gave the Git credentials to git ({setup.note})"))
         result = self.query_one("#git-result", Static)
         result.update(f"Clone URL: {setup.clone_url}" + (f"\n{setup.note}" if setup.note else ""))
@@ -313,8 +344,10 @@ class GitScreen(StepScreen):
                 SecretModal(
                     "Your HTTPS Git credentials (shown once)",
                     [("User name", setup.username), ("Password", setup.password)],
-                    "git already has them in its credential store. Save the password "
-                    "in your password manager if you use git on other machines: AWS "
-                    "cannot show it again.",
+                    f"git already has them ({setup.note}). Save the password in your "
+                    "password manager if you use git on other machines (c copies it): "
+                    "AWS cannot show it again.",
+                    copyable=setup.password,
+                    settings=self.state.settings,
                 )
             )

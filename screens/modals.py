@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from onboard.errors import OnboardError
+from onboard.settings import Settings
 
 
 class ErrorModal(ModalScreen[None]):
@@ -92,13 +93,27 @@ class ConfirmModal(ModalScreen[bool]):
 class SecretModal(ModalScreen[None]):
     """A secret the user must copy now (AWS shows it only once); never logged."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("c", "copy", "Copy"),
+    ]
 
-    def __init__(self, title: str, lines: list[tuple[str, str]], note: str) -> None:
+    def __init__(
+        self,
+        title: str,
+        lines: list[tuple[str, str]],
+        note: str,
+        *,
+        copyable: str | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.lines = lines
         self.note = note
+        self.copyable = copyable
+        """The value `c` copies (the password), through the clipboard tool's stdin."""
+        self.settings = settings
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -106,11 +121,40 @@ class SecretModal(ModalScreen[None]):
             for label, value in self.lines:
                 yield Static(f"{label}: {value}", markup=False, classes="secret-line")
             yield Static(self.note, markup=False)
-            yield Button("I have saved it", id="close", variant="primary")
+            with Horizontal(classes="buttons"):
+                yield Button("I have saved it", id="close", variant="primary")
+                if self.copyable is not None:
+                    yield Button("Copy (c)", id="copy")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.copyable is not None if action == "copy" else True
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:
         self.dismiss(None)
+
+    @on(Button.Pressed, "#copy")
+    def action_copy(self) -> None:
+        secret, settings = self.copyable, self.settings
+        if secret is None:
+            return
+        self.app.copy_to_clipboard(secret)  # OSC 52, for terminals that allow it
+        if settings is not None:
+            self._copy(secret, settings)
+        else:
+            self.notify("Sent to the terminal's clipboard (if it allows it).")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="secret-copy")
+    def _copy(self, secret: str, settings: Settings) -> None:
+        from onboard.clipboard import copy_text
+
+        copied = copy_text(secret, settings.platform, settings.env())
+        self.app.call_from_thread(
+            self.notify,
+            "Copied to the clipboard."
+            if copied
+            else "Sent to the terminal's clipboard (if it allows it).",
+        )
 
 
 HELP_TEXT = """\

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from onboard.aws import files as awsfiles
 from onboard.aws.errors import AccessDenied
-from onboard.errors import InvalidInput
+from onboard.errors import InvalidInput, OnboardError
 from onboard.files import EditResult
 from onboard.git import config as gitconfig
 from onboard.home import Home
@@ -28,6 +28,7 @@ from onboard.ssh import keys as sshkeys
 if TYPE_CHECKING:
     from onboard.aws.gateway import Gateway
     from onboard.aws.models import (
+        GitCredential,
         MfaDevice,
         SessionCredentials,
         SshPublicKey,
@@ -71,8 +72,10 @@ def stale_device_help(user: str, serial: str) -> str:
         "was shown only once, so it cannot be reused, and deleting it needs an MFA "
         "session you do not have yet.\n"
         "Next: ask the helpdesk to run\n"
-        f"  onboard doctor --user {user} --delete-stale-device {serial}\n"
-        f"(the same as: aws iam delete-virtual-mfa-device --serial-number {serial}),\n"
+        # One flag and its value per line: a narrow panel never leaves the ARN alone.
+        f"  onboard doctor --user {user} \\\n      --delete-stale-device {serial}\n"
+        "(the same as: aws iam delete-virtual-mfa-device \\\n"
+        f"      --serial-number {serial}),\n"
         "then press r here to check again."
     )
 
@@ -292,6 +295,25 @@ class GitSetup:
     note: str = ""
 
 
+GIT_CREDENTIAL_SLOTS = 2
+"""IAM keeps at most two HTTPS Git credentials per user and service."""
+
+
+class CredentialSlotsFull(OnboardError):
+    """Both Git-credential slots are used: reset one (new password) instead of a third."""
+
+    def __init__(self, credentials: tuple[GitCredential, ...]) -> None:
+        oldest = min(credentials, key=lambda c: c.create_date or datetime.min.replace(tzinfo=UTC))
+        super().__init__(
+            "you already have 2 HTTPS Git credentials, IAM's limit",
+            "a third cannot be created",
+            f"reset {oldest.username} ({oldest.id}): it gets a new password and the old "
+            "one stops working",
+        )
+        self.credentials = credentials
+        self.oldest = oldest
+
+
 def codecommit_host(region: str) -> str:
     """CodeCommit's git host in a region."""
     return f"git-codecommit.{region}.amazonaws.com"
@@ -306,6 +328,7 @@ def apply_git_method(
     gateway: Gateway | None,
     user: str,
     aws_profile: str | None,
+    reset_id: str | None = None,
 ) -> GitSetup:
     """Configure git for `method` and return the clone URL.
 
@@ -324,9 +347,18 @@ def apply_git_method(
             raise InvalidInput("no AWS session", "", "go back to step 1")
         # Set up the keeper first: AWS shows the password once, so it must have a home
         # before it exists.
+        existing = gateway.list_service_specific_credentials(user)
+        if reset_id is None and len(existing) >= GIT_CREDENTIAL_SLOTS:
+            raise CredentialSlotsFull(tuple(existing))
         helper, where = gitconfig.suggested_password_helper(settings.platform, env)
         commands = tuple(gitconfig.configure_password_helper(env, helper))
-        credential = gateway.create_service_specific_credential(user)
+        credential = (
+            gateway.reset_service_specific_credential(user, reset_id)
+            if reset_id is not None
+            else gateway.create_service_specific_credential(user)
+        )
+        if reset_id is None and len(existing) == GIT_CREDENTIAL_SLOTS - 1:
+            where += "; these take your last Git-credential slot (IAM allows 2)"
         if credential.password is None:
             raise InvalidInput(
                 "AWS returned no password for the new Git credential",

@@ -129,3 +129,50 @@ async def test_ssh_step_says_ssh_is_denied_before_upload(start_sandbox: StartSan
         assert text.startswith("Your policy denies git over SSH: denied: codecommit:GitPull")
         assert "ForceMFA Statement[3]" in text
         assert app.state.ssh_key_id is None  # nothing uploaded yet
+
+
+async def test_both_git_credential_slots_used_offers_a_reset(start_sandbox: StartSandbox) -> None:
+    from onboard.aws.gateway import Gateway
+    from screens.modals import ConfirmModal, SecretModal
+
+    sandbox = start_sandbox("onboarded")
+    helpdesk = Gateway.from_settings(sandbox.helpdesk_settings())
+    helpdesk.create_service_specific_credential("new-hire")  # the second and last slot
+    assert len(helpdesk.list_service_specific_credentials("new-hire")) == 2
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        app.goto("session")
+        await settle(pilot)
+        code_input = app.screen.query_one("#code", CodeInput)
+        code_input.value = sandbox.totp_now(sandbox.mfa_serial)
+        code_input.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.state.session is not None
+        app.goto("git")
+        await settle(pilot)
+        app.screen.query_one("#m-https-git-credentials", RadioButton).value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        question = app.screen
+        assert isinstance(question, ConfirmModal)
+        assert question.question == "Both Git-credential slots are used"
+        assert "It gets a new password, shown once and given to git" in question.detail
+        await pilot.press("y")
+        await settle(pilot)
+        secret = app.screen
+        assert isinstance(secret, SecretModal)
+        assert secret.copyable is not None
+        assert "(c copies it)" in secret.note
+        assert secret.query_one("#copy", Button)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.state.git_method == "https-git-credentials"
+        assert any(
+            "reset the password of HTTPS Git credentials" in c.description
+            for c in app.state.changes
+        )
+    assert len(helpdesk.list_service_specific_credentials("new-hire")) == 2  # no third
