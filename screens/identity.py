@@ -173,17 +173,20 @@ class IdentityScreen(StepScreen):
         state = self.state
         home = state.settings.home
         where = display_path(home, saved.credentials.path)
-        state.record(
-            Change(
-                "machine", f"saved your access key as the profile {saved.profile} in {where} (0600)"
-            )
-        )
+        if saved.credentials.changed:
+            what = f"saved your access key as the profile {saved.profile} in {where} (0600)"
+            state.record(Change("machine", what))
         self.query_one(KeyForm).forget_secret()
         self.query_one(KeyForm).add_class("hidden")
         self.query_one("#identity-buttons").remove_class("hidden")
-        # From now on the walkthrough (and every later step) uses the saved profile.
+        # From now on the walkthrough (and every later step) uses the saved profile; what
+        # was learned with other credentials (maybe another user's) is found again.
         state.settings = state.settings.replace(profile=saved.profile, region=saved.region)
-        state.gateway = state.identity = None
+        state.gateway = state.identity = state.mfa_gateway = state.facts = None
+        state.mfa_serial = state.session = state.session_profile = state.ssh_key_id = None
+        state.done.clear()
+        state.failed.clear()
+        state.skipped.clear()
         self.action_retry()
         if self.imported_csv is not None and self.imported_csv.exists():
             self.offer_delete(self.imported_csv)

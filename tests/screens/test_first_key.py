@@ -286,6 +286,19 @@ async def test_use_another_key_when_credentials_work(start_sandbox: StartSandbox
         await settle(pilot)
         assert not form.has_class("hidden")
         assert app.focused is form.query_one("#csv-path", Input)
+        # The walkthrough switches to the saved profile and asks AWS again.
+        access_key_csv(sandbox, sandbox.home.root / "k.csv")
+        await pilot.press(*"~/k.csv", "enter")
+        await settle(pilot)
+        form.query_one("#profile-name", Input).value = "work"
+        await pilot.click("#save-key")
+        await settle(pilot)
+        await pilot.press("escape")  # keep the file
+        await settle(pilot)
+        assert app.state.settings.profile == "work"
+        assert app.state.identity is not None
+        assert app.state.identity.credential_source == "shared-credentials-file"
+        assert form.has_class("hidden") and "identity" in app.state.done
 
 
 async def test_git_step_without_the_aws_cli_shows_the_install_command(
