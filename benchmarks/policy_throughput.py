@@ -1,25 +1,37 @@
-"""Policy engine throughput: evaluations per second over a varied batch.
+"""Policy engine throughput: whole-process `onboard policy simulate` and pure evaluation.
 
-Run: .venv/bin/python benchmarks/policy_throughput.py [N]
-Prints evaluations/s for compiled policies (the sandbox's path) and for
-`simulate_batch` (JSON documents in, each distinct document parsed once per
-batch). Not a test: numbers depend on the machine (and on its load: best of
-several rounds is kept); compare runs on the same machine.
+Run: .venv/bin/python benchmarks/policy_throughput.py [N] [--rounds R]
+
+Generates a batch of N (default 10,000) realistic requests (1-3 identity
+policies each, some with an SCP, about 1.5 KB of JSON per request, the
+policies repeating across requests) in two forms:
+- embedded: every request carries its own copy of its documents;
+- shared: `{"policies": {name: doc}, "requests": [...]}` naming them.
+It then times `onboard policy simulate FILE` as a whole process (start-up,
+reading, evaluating, printing the JSON results) for each form, best of R
+rounds (the machine is shared), and prints requests/s next to the pure
+evaluation rate (`evaluate()` on already compiled policies, in this process).
+Not a test: numbers depend on the machine and its load; compare within a run.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from onboard.policy import Request, evaluate, parse_policy
-from onboard.policy.simulate import simulate_batch
 
-POLICIES = Path(__file__).resolve().parent.parent / "onboard" / "sandbox" / "policies"
+ROOT = Path(__file__).resolve().parent.parent
+POLICIES = ROOT / "onboard" / "sandbox" / "policies"
+ONBOARD = Path(sys.executable).with_name("onboard")
 
 EXTRA: dict[str, Any] = {
     "Version": "2012-10-17",
@@ -57,6 +69,32 @@ EXTRA: dict[str, Any] = {
     ],
 }
 
+READ_ONLY: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "ReadCode",
+            "Effect": "Allow",
+            "Action": ["codecommit:GitPull", "codecommit:Get*", "codecommit:List*"],
+            "Resource": "arn:aws:codecommit:us-east-1:123456789012:*",
+        }
+    ],
+}
+
+SCP: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"},
+        {
+            "Sid": "DenyOtherRegions",
+            "Effect": "Deny",
+            "NotAction": ["iam:*", "sts:*", "organizations:*"],
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}},
+        },
+    ],
+}
+
 ACTIONS = [
     ("codecommit:GitPull", "arn:aws:codecommit:us-east-1:123456789012:repo-{n}"),
     ("codecommit:GitPush", "arn:aws:codecommit:us-east-1:123456789012:repo-{n}"),
@@ -73,14 +111,30 @@ ACTIONS = [
 ]
 
 
+def documents() -> dict[str, dict[str, Any]]:
+    """The policy pool, by name: the fixtures, a tag/IP/date policy, a read-only grant."""
+    pool = {
+        name.removesuffix(".json"): json.loads((POLICIES / name).read_text())
+        for name in (
+            "force-mfa-codecommit-ok.json",
+            "codecommit-developer-grants.json",
+            "force-mfa-breaks-git.json",
+        )
+    }
+    pool["tags-ip-dates"] = EXTRA
+    pool["read-only"] = READ_ONLY
+    return pool
+
+
 def make_requests(count: int, seed: int = 7) -> list[dict[str, Any]]:
-    """`count` varied requests (actions, users, MFA states, tags, IPs)."""
+    """`count` varied requests naming their policies (shared form; see `embed`)."""
     rng = random.Random(seed)
+    names = list(documents())
     out = []
     for i in range(count):
         user = rng.choice(["alice", "bob", "carol", "dave"])
         action, resource = rng.choice(ACTIONS)
-        context: dict[str, Any] = {}
+        context: dict[str, Any] = {"aws:RequestedRegion": rng.choice(["us-east-1", "eu-west-1"])}
         mfa = rng.choice([None, "true", "false"])
         if mfa is not None:
             context["aws:MultiFactorAuthPresent"] = mfa
@@ -92,70 +146,110 @@ def make_requests(count: int, seed: int = 7) -> list[dict[str, Any]]:
             context["aws:SourceIp"] = rng.choice(["203.0.113.7", "198.51.100.1", "2001:db8::5"])
             context["aws:TagKeys"] = rng.sample(["name", "secret-x", "owner", "admin1"], 2)
         context["aws:CurrentTime"] = "2026-11-28T12:00:00Z"
-        out.append(
-            {
-                "id": str(i),
-                "action": action,
-                "resource": resource.format(n=rng.randrange(50), user=user),
-                "principal": f"arn:aws:iam::123456789012:user/{user}",
-                "context": context,
-            }
-        )
+        request: dict[str, Any] = {
+            "id": str(i),
+            "identityPolicies": rng.sample(names, rng.choice([1, 1, 2, 2, 3])),
+            "action": action,
+            "resource": resource.format(n=rng.randrange(50), user=user),
+            "principal": f"arn:aws:iam::123456789012:user/{user}",
+            "context": context,
+        }
+        if rng.random() < 0.2:
+            request["scps"] = ["org-scp"]
+        out.append(request)
     return out
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-    documents = [
-        json.loads((POLICIES / name).read_text())
-        for name in ("force-mfa-codecommit-ok.json", "codecommit-developer-grants.json")
+def embed(requests: list[dict[str, Any]], pool: dict[str, Any]) -> list[dict[str, Any]]:
+    """The embedded form: each request carries its own copy of its documents."""
+    out = []
+    for request in requests:
+        copy = dict(request)
+        for field in ("identityPolicies", "scps"):
+            if field in copy:
+                copy[field] = [pool[name] for name in copy[field]]
+        out.append(copy)
+    return out
+
+
+def time_process(path: Path, rounds: int) -> tuple[float, list[Any]]:
+    """Best wall-clock time of `onboard policy simulate PATH` over `rounds`, and its output."""
+    best = float("inf")
+    output = b""
+    for _round in range(rounds):
+        start = time.perf_counter()
+        done = subprocess.run(
+            [str(ONBOARD), "policy", "simulate", str(path)], capture_output=True, check=False
+        )
+        best = min(best, time.perf_counter() - start)
+        if done.returncode != 0:
+            raise SystemExit(f"simulate failed ({done.returncode}): {done.stderr.decode()[:500]}")
+        output = done.stdout
+    return best, json.loads(output)
+
+
+def pure_rate(requests: list[dict[str, Any]], pool: dict[str, Any], rounds: int) -> float:
+    """evaluate() per second on compiled policies: no JSON, no process start."""
+    compiled = {name: parse_policy(doc, name) for name, doc in pool.items()}
+    scp = parse_policy(SCP, "org-scp", kind="scp")
+    prepared = [
+        (
+            r["action"],
+            r["resource"],
+            r["principal"],
+            r["context"],
+            [compiled[n] for n in r["identityPolicies"]],
+            [scp] if "scps" in r else [],
+        )
+        for r in requests
     ]
-    documents.append(EXTRA)
-    policies = [parse_policy(doc, f"p{i}") for i, doc in enumerate(documents)]
-    raw = make_requests(count)
-    requests = [Request(r["action"], r["resource"], r["principal"], r["context"]) for r in raw]
+    best = float("inf")
+    for _round in range(rounds):
+        fresh = [(Request(a, res, p, c), ids, scps) for a, res, p, c, ids, scps in prepared]
+        start = time.perf_counter()
+        for request, ids, scps in fresh:
+            evaluate(request, ids, scps=scps).decision  # noqa: B018
+        best = min(best, time.perf_counter() - start)
+    return len(requests) / best
 
-    def best_of_five(read_text: bool) -> tuple[float, float, list[Any]]:
-        """Best wall and CPU time over five fresh batches (the machine is shared)."""
-        best_wall = best_cpu = float("inf")
-        results: list[Any] = []
-        for _round in range(5):
-            fresh = [Request(r.action, r.resource, r.principal, r.context) for r in requests]
-            wall, cpu = time.perf_counter(), time.process_time()
-            if read_text:  # the explanation text is built only when read
-                results = [evaluate(request, policies).explanation for request in fresh]
-            else:
-                results = [evaluate(request, policies).decision for request in fresh]
-            best_cpu = min(best_cpu, time.process_time() - cpu)
-            best_wall = min(best_wall, time.perf_counter() - wall)
-        return best_wall, best_cpu, results
 
-    wall, cpu, results = best_of_five(read_text=False)
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("count", nargs="?", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    pool = documents()
+    requests = make_requests(args.count)
+    shared = {"policies": {**pool, "org-scp": SCP}, "requests": requests}
+    embedded = embed(requests, {**pool, "org-scp": SCP})
+    with tempfile.TemporaryDirectory() as folder:
+        embedded_path = Path(folder) / "embedded.json"
+        shared_path = Path(folder) / "shared.json"
+        embedded_path.write_text(json.dumps(embedded, indent=1))
+        shared_path.write_text(json.dumps(shared, indent=1))
+        per_request = os.path.getsize(embedded_path) / args.count
+        print(
+            f"batch: {args.count:,} requests, {per_request:,.0f} bytes of JSON per request "
+            f"(embedded), {os.path.getsize(shared_path) / args.count:,.0f} (shared); "
+            f"best of {args.rounds} rounds, 2 cores shared (load {os.getloadavg()[0]:.1f})"
+        )
+        wall_embedded, results = time_process(embedded_path, args.rounds)
+        wall_shared, shared_results = time_process(shared_path, args.rounds)
     decisions: dict[str, int] = {}
-    for decision in results:
-        decisions[decision.value] = decisions.get(decision.value, 0) + 1
-    print(f"evaluate():       {count} requests, 3 policies / 12 statements, {decisions}")
-    print(f"  {count / wall:,.0f} evaluations/s wall clock ({wall:.3f} s)")
-    print(f"  {count / cpu:,.0f} evaluations per CPU second ({cpu:.3f} s)")
-    wall, cpu, _texts = best_of_five(read_text=True)
-    print(f"  {count / wall:,.0f} evaluations/s wall clock with the explanation read")
-
-    # Each request carries its own copy of the documents, as a JSON file would.
-    text = json.dumps([{**r, "identityPolicies": documents} for r in raw])
-    best_wall = best_cpu = float("inf")
-    simulated: list[dict[str, Any]] = []
-    for _round in range(3):
-        batch = json.loads(text)  # decoding is not timed: simulate_batch takes decoded JSON
-        wall, cpu = time.perf_counter(), time.process_time()
-        simulated = simulate_batch(batch)
-        best_cpu = min(best_cpu, time.process_time() - cpu)
-        best_wall = min(best_wall, time.perf_counter() - wall)
-    errors = sum(1 for r in simulated if r["error"])
-    print(f"simulate_batch(): {count} JSON requests, explanations and result dicts included")
+    for result in results:
+        decisions[str(result["decision"])] = decisions.get(str(result["decision"]), 0) + 1
+    same = [r["decision"] for r in results] == [r["decision"] for r in shared_results]
+    print(f"decisions: {decisions}; both forms agree: {same}")
     print(
-        f"  {count / best_wall:,.0f} evaluations/s wall clock ({best_wall:.3f} s)  errors={errors}"
+        f"onboard policy simulate, embedded form: {args.count / wall_embedded:>9,.0f} requests/s "
+        f"({wall_embedded:.3f} s, whole process)"
     )
-    print(f"  {count / best_cpu:,.0f} evaluations per CPU second ({best_cpu:.3f} s)")
+    print(
+        f"onboard policy simulate, shared form:   {args.count / wall_shared:>9,.0f} requests/s "
+        f"({wall_shared:.3f} s, whole process)"
+    )
+    rate = pure_rate(requests, pool, args.rounds)
+    print(f"evaluate() on compiled policies:        {rate:>9,.0f} requests/s (in process)")
 
 
 if __name__ == "__main__":

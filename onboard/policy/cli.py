@@ -12,11 +12,11 @@ import json
 import os
 import re
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote
 
 from onboard.policy.errors import PolicyError
+from onboard.policy.jsonio import dumps_pretty, loads, read_limited
 
 if TYPE_CHECKING:
     from onboard.policy.document import Policy
@@ -25,6 +25,9 @@ DEFAULT_REGION = "us-east-1"
 # AWS caps a policy document at 10,240 characters (a role's inline policies; managed ones at
 # 6,144). A file a hundred times that is not a policy: refuse it rather than spend minutes.
 MAX_POLICY_BYTES = 1_048_576
+# `policy simulate` reads at most this much (about 40,000 requests with their own
+# documents; the shared form holds far more): larger batches are split.
+MAX_BATCH_BYTES = 64 * 1_048_576
 
 
 class _PolicyParser(argparse.ArgumentParser):
@@ -109,36 +112,20 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 3
 
 
-def _read(path: str, limit: int | None = None) -> str:
-    try:
-        if path == "-":
-            text = sys.stdin.read() if limit is None else sys.stdin.read(limit + 1)
-        else:
-            size = Path(path).stat().st_size if limit is not None else 0
-            if limit is not None and size > limit:
-                raise PolicyError(_too_large(path, size))
-            text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise PolicyError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    if limit is not None and len(text) > limit:
-        raise PolicyError(_too_large(path, len(text), more=path == "-"))
-    return text
+def _read_policy(path: str) -> bytes:
+    return read_limited(path, MAX_POLICY_BYTES, "any IAM policy", first=b"{")
 
 
-def _too_large(path: str, size: int, *, more: bool = False) -> str:
-    amount = f"over {size - 1:,}" if more else f"{size:,}"
-    return (
-        f"{path}: {amount} bytes, larger than any IAM policy can be "
-        "(AWS allows at most 10,240 characters)"
-    )
-
-
-def _emit(text: str) -> None:
+def _emit(text: str | bytes) -> None:
     """Print `text`; a reader that went away (`| head`) is not an error worth a traceback."""
     try:
-        sys.stdout.write(text + "\n")
+        if isinstance(text, bytes) and hasattr(sys.stdout, "buffer"):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text + b"\n")
+        elif isinstance(text, bytes):  # a text stream standing in for stdout
+            sys.stdout.write(text.decode() + "\n")
+        else:
+            sys.stdout.write(text + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
         # Point stdout at /dev/null so the interpreter's final flush does not fail again.
@@ -151,11 +138,7 @@ def load_policy(path: str, kind: str = "identity") -> Policy:
     """Parse a policy file; also takes `aws iam get-policy-version` / `get-role-policy` output."""
     from onboard.policy.document import parse_policy
 
-    text = _read(path, MAX_POLICY_BYTES)
-    try:
-        decoded = json.loads(text)
-    except json.JSONDecodeError:
-        return parse_policy(text, path, kind=kind)  # reports file:line:column
+    decoded = loads(_read_policy(path), "<stdin>" if path == "-" else path)
     if isinstance(decoded, dict) and "Statement" not in decoded:
         if isinstance(decoded.get("PolicyVersion"), dict):
             decoded = decoded["PolicyVersion"].get("Document", decoded)
@@ -218,15 +201,9 @@ def run_fix(args: argparse.Namespace) -> int:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """`onboard policy simulate`."""
-    from onboard.policy.simulate import simulate_batch
+    from onboard.policy.simulate import simulate_json
 
-    text = _read(args.file)
     name = "<stdin>" if args.file == "-" else args.file
-    try:
-        requests = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PolicyError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
-    if not isinstance(requests, list):
-        raise PolicyError(f"{name}: must be a JSON list of requests")
-    _emit(json.dumps(simulate_batch(requests), indent=2))
+    results = simulate_json(read_limited(args.file, MAX_BATCH_BYTES, "a batch"), name)
+    _emit(dumps_pretty(results))
     return 0

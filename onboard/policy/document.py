@@ -7,13 +7,13 @@ the place: `file:line:column` for bad JSON, `Statement[i].Field` otherwise.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from onboard.policy.conditions import ConditionTest, compile_condition_block
 from onboard.policy.errors import PolicyError
+from onboard.policy.jsonio import canonical, loads, loads_canonical
 from onboard.policy.match import PatternSet
 
 VERSION_CURRENT = "2012-10-17"
@@ -108,15 +108,74 @@ class Policy:
         return found
 
 
+# IAM's largest policy (a role's inline policies) is 10,240 characters, whitespace
+# not counted; the compact JSON is about that. More is not a policy AWS would take.
+MAX_POLICY_CHARACTERS = 10_240
+# Distinct compiled documents kept per process (first in, first out): each is at
+# most MAX_POLICY_CHARACTERS, so the cache stays within a few tens of MB.
+CACHE_SIZE = 1024
+_compiled: dict[tuple[str, bytes], Policy] = {}
+_named: dict[tuple[str, str, bytes], Policy] = {}
+
+
 def parse_policy(
-    source: str | bytes | Mapping[str, Any], name: str = "policy", *, kind: str = "identity"
+    source: str | bytes | Mapping[str, Any],
+    name: str = "policy",
+    *,
+    kind: str = "identity",
+    cache: bool = True,
 ) -> Policy:
-    """Parse a policy (JSON text or an already-decoded mapping); raises `PolicyError`."""
+    """Parse a policy (JSON text or an already-decoded mapping); raises `PolicyError`.
+
+    Each distinct document is compiled once per process: the cache is keyed by
+    the document's canonical JSON (`jsonio.canonical`), so a changed document
+    is never served stale, and holds at most `CACHE_SIZE` documents.
+    `cache=False` compiles afresh (tests compare the two).
+    """
     if kind not in KINDS:
         raise PolicyError(f"{name}: unknown policy kind {kind!r} (one of {', '.join(KINDS)})")
-    document = _decode(source, name) if isinstance(source, str | bytes) else source
+    document = loads(source, name) if isinstance(source, str | bytes) else source
+    key = canonical(document)
+    if key is None or not cache:
+        return _compile(document, name, kind, key)
+    found = _named.get((kind, name, key))
+    if found is not None:
+        return found
+    shared = _compiled.get((kind, key))
+    if shared is None:
+        # Compiled from a private copy: a caller changing its dict later changes nothing here.
+        shared = _compile(loads_canonical(key), name, kind, key)
+        _remember(_compiled, (kind, key), shared)
+        found = shared
+    else:
+        # Same document under another name: share the compiled statements and the
+        # statements-by-action cache, not the explanations (they carry the name).
+        found = replace(shared, name=name, _by_action=shared._by_action, explanations={})
+    _remember(_named, (kind, name, key), found)
+    return found
+
+
+def _remember(cache: dict[Any, Policy], key: Any, policy: Policy) -> None:
+    if len(cache) >= CACHE_SIZE:
+        del cache[next(iter(cache))]  # the oldest entry
+    cache[key] = policy
+
+
+def clear_cache() -> None:
+    """Forget every compiled policy (tests; a long-lived process never needs it)."""
+    _compiled.clear()
+    _named.clear()
+
+
+def _compile(document: object, name: str, kind: str, key: bytes | None) -> Policy:
     if not isinstance(document, Mapping):
         raise PolicyError(f"{name}: a policy must be a JSON object, got {_type(document)}")
+    size = 0 if key is None or len(key) <= MAX_POLICY_CHARACTERS else len(key.decode())
+    if size > MAX_POLICY_CHARACTERS:
+        raise PolicyError(
+            f"{name}: {size:,} characters without whitespace, larger than any IAM policy may be "
+            f"(AWS allows at most {MAX_POLICY_CHARACTERS:,})"
+        )
     unknown = sorted(set(document) - _TOP_KEYS)
     if unknown:
         raise PolicyError(f"{name}: unknown top-level element {unknown[0]!r}")
@@ -141,17 +200,6 @@ def parse_policy(
     if duplicate is not None:
         raise PolicyError(f"{name}: Sid {duplicate!r} is used by more than one statement")
     return Policy(name, kind, version, document, statements)
-
-
-def _decode(source: str | bytes, name: str) -> Any:
-    try:
-        text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
-    except UnicodeDecodeError as exc:
-        raise PolicyError(f"{name}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PolicyError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
 
 
 def _type(value: object) -> str:

@@ -114,7 +114,16 @@ def resolve_variable(variable: Variable, context: Context) -> str | None:
 class Pattern:
     """A compiled IAM pattern (action, resource, or condition value)."""
 
-    __slots__ = ("_glob", "_ignore_case", "_parts", "_wildcards", "has_variables", "text")
+    __slots__ = (
+        "_by_values",
+        "_glob",
+        "_ignore_case",
+        "_parts",
+        "_variables",
+        "_wildcards",
+        "has_variables",
+        "text",
+    )
 
     def __init__(self, text: str, *, ignore_case: bool, wildcards: bool, variables: bool) -> None:
         self.text = text
@@ -122,6 +131,10 @@ class Pattern:
         self._wildcards = wildcards
         self._parts: tuple[Part, ...] = split_variables(text) if variables else (text,)
         self.has_variables = any(isinstance(part, Variable) for part in self._parts)
+        self._variables = tuple(part for part in self._parts if isinstance(part, Variable))
+        # Per request only the variables' values change: the compiled glob (or the
+        # substituted text) is kept by those values, a few hundred at most.
+        self._by_values: dict[tuple[str, ...], Glob | str] = {}
         self._glob: Glob | None = None
         if wildcards and not self.has_variables:
             self._glob = compile_glob(((self._fold(text), True),))
@@ -135,19 +148,35 @@ class Pattern:
             return self._glob.match(self._fold(value))
         if not self.has_variables:
             return self._fold(self.text) == self._fold(value)
+        values = []
+        for variable in self._variables:
+            resolved = resolve_variable(variable, context)
+            if resolved is None:
+                return False
+            values.append(resolved)
+        key = tuple(values)
+        compiled = self._by_values.get(key)
+        if compiled is None:
+            if len(self._by_values) >= 512:
+                self._by_values.clear()
+            compiled = self._by_values[key] = self._substitute(context)
+        if type(compiled) is str:
+            return compiled == self._fold(value)
+        return compiled.match(self._fold(value))  # type: ignore[union-attr]
+
+    def _substitute(self, context: Context) -> Glob | str:
+        """The pattern with this request's variable values: a glob, or plain text."""
         pieces: list[tuple[str, bool]] = []
         for part in self._parts:
             if isinstance(part, Variable):
-                resolved = resolve_variable(part, context)
-                if resolved is None:
-                    return False
+                resolved = resolve_variable(part, context) or ""  # checked by the caller
                 # A variable's value is literal text: its `*` matches only a `*`.
                 pieces.append((self._fold(resolved), False))
             else:
                 pieces.append((self._fold(part), self._wildcards))
         if not self._wildcards:
-            return "".join(text for text, _wild in pieces) == self._fold(value)
-        return compile_glob(tuple(pieces)).match(self._fold(value))
+            return "".join(text for text, _wild in pieces)
+        return compile_glob(tuple(pieces))
 
     def variable_keys(self) -> tuple[str, ...]:
         """Keys of the variables (without a default) in this pattern."""

@@ -1,169 +1,253 @@
-"""Batch simulation: a JSON list of requests in, a JSON list of results out, same order.
+"""Batch simulation: requests in, one result per request out, same order.
 
-A bad request gets an `error` and never stops the batch. Policies repeated
-across requests are parsed (and their patterns compiled) once per batch: see
-`PolicyCache`.
+Two input forms:
+- a JSON list of requests, each carrying its own policy documents;
+- the shared form, `{"policies": {name: document}, "requests": [...]}`, where
+  a request names its policies (`"identityPolicies": ["mfa", "grants"]`), for
+  helpdesk batches where thousands of requests share a few policies.
+A bad request gets an `error` and never stops the batch. Each distinct
+document is compiled once per process (`parse_policy`'s cache, keyed by the
+document's canonical JSON), so a batch costs about one evaluation per request.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
+
+import msgspec
 
 from onboard.errors import OnboardError
 from onboard.policy.document import Policy, parse_policy
 from onboard.policy.errors import PolicyError
 from onboard.policy.evaluate import MatchedStatement, Request, evaluate
+from onboard.policy.jsonio import DECODE_ERRORS, describe
+
+# Batches above this many requests are refused as a whole (memory and time stay
+# bounded); split them. Documented in docs/policy.md.
+MAX_BATCH_REQUESTS = 100_000
 
 _LIST_FIELDS = (
     ("identityPolicies", "identity"),
     ("permissionBoundaries", "boundary"),
-    ("scps", "scp"),
 )
-_KNOWN = frozenset({"identityPolicies", "permissionBoundaries", "scps"}) | {
-    "id",
-    "resourcePolicy",
-    "action",
-    "resource",
-    "principal",
-    "context",
-}
-
-_ABSENT = object()
+_KNOWN = frozenset(
+    {
+        "id",
+        "identityPolicies",
+        "permissionBoundaries",
+        "scps",
+        "resourcePolicy",
+        "action",
+        "resource",
+        "principal",
+        "context",
+    }
+)
+_POLICY_LISTS = frozenset({"identityPolicies", "permissionBoundaries", "scps"})
 _NO_CONTEXT: Mapping[str, Any] = {}
+_NO_POLICIES: Mapping[str, Any] = {}
+_ID_TYPES = (str, int, float, bool, type(None))
 
-JsonPath = tuple[str | int, ...]
-_Checks = list[tuple[JsonPath, type | tuple[str, ...]]]
-
-
-class PolicyCache:
-    """Parsed policies for one batch, keyed by each document's canonical JSON.
-
-    The key is the document's compact JSON text with its key order kept (that
-    order shows in explanations and in `missingContext`, so documents that
-    differ only in key order are parsed apart). JSON text keeps `true`, `1`
-    and `1.0` apart, which Python's `True == 1 == 1.0` does not.
-
-    Serialising every document of every request would cost more than
-    evaluating it, so a small memo first compares a request's list of
-    documents with the lists seen last (`==` on dicts runs in C and stops at
-    the first difference), then checks what `==` ignores and a result can
-    show: the exact types of booleans and numbers, the key order of Condition
-    blocks. Only a miss pays for the JSON text.
-    """
-
-    _MEMO = 8  # recent document lists remembered per field
-
-    def __init__(self) -> None:
-        self._by_json: dict[tuple[str, str], Policy] = {}
-        self._by_name: dict[tuple[str, str, str], Policy] = {}
-        self._memo: dict[str, list[tuple[object, _Checks, tuple[Policy, ...]]]] = {}
-
-    def policies(self, documents: object, field: str, kind: str) -> tuple[Policy, ...]:
-        """The parsed policies of one request field (a list of documents, or one)."""
-        memo = self._memo.setdefault(field, [])
-        for index, (known, checks, policies) in enumerate(memo):
-            if known is documents or (known == documents and _same_details(documents, checks)):
-                if index:  # most recent first: batches usually repeat a few sets
-                    memo.insert(0, memo.pop(index))
-                return policies
-        if field == "resourcePolicy":
-            policies = (self.policy(documents, field, kind),)
-        elif isinstance(documents, list | tuple):
-            policies = tuple(
-                self.policy(doc, f"{field}[{i}]", kind) for i, doc in enumerate(documents)
-            )
-        else:
-            raise PolicyError(f"{field!r} must be a list of policy documents")
-        memo.insert(0, (documents, _strict_checks(documents, ()), policies))
-        del memo[self._MEMO :]
-        return policies
-
-    def policy(self, document: object, name: str, kind: str) -> Policy:
-        """One parsed policy, by its canonical JSON; parsed only the first time."""
-        if isinstance(document, str):  # a document given as JSON text
-            return parse_policy(document, name, kind=kind)
-        if not isinstance(document, Mapping):
-            raise PolicyError(f"{name}: a policy must be a JSON object")
-        try:
-            text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-        except (TypeError, ValueError):  # not JSON data (only from Python callers)
-            return parse_policy(document, name, kind=kind)
-        found = self._by_name.get((kind, name, text))
-        if found is not None:
-            return found
-        shared = self._by_json.get((kind, text))
-        if shared is None:
-            shared = parse_policy(document, name, kind=kind)
-            self._by_json[(kind, text)] = shared
-            found = shared
-        else:
-            # Same document under another name: share the compiled statements and the
-            # statements-by-action cache, not the explanations (they carry the name).
-            found = replace(shared, name=name, _by_action=shared._by_action, explanations={})
-        self._by_name[(kind, name, text)] = found
-        return found
+_Parsed = tuple[
+    Request,
+    tuple[Policy, ...],
+    tuple[Policy, ...],
+    tuple[tuple[Policy, ...], ...],
+    Policy | None,
+]
 
 
-def _strict_checks(value: object, path: JsonPath, in_condition: bool = False) -> _Checks:
-    """What `==` does not compare: exact types of booleans and numbers, Condition key order.
-
-    `True == 1 == 1.0` in Python; and dicts compare equal in any key order, while
-    the order of a Condition's operators and keys shows in explanations.
-    """
-    if isinstance(value, Mapping):
-        # Key order can differ only where there are two keys or more.
-        found: _Checks = [(path, tuple(value))] if in_condition and len(value) > 1 else []
-        for key, item in value.items():
-            inside = in_condition or (key == "Condition" and isinstance(item, Mapping))
-            found.extend(_strict_checks(item, (*path, key), inside))
-        return found
-    if isinstance(value, list | tuple):
-        return [
-            found
-            for i, item in enumerate(value)
-            for found in _strict_checks(item, (*path, i), in_condition)
-        ]
-    return [(path, type(value))] if isinstance(value, bool | int | float) else []
-
-
-def _same_details(document: object, checks: _Checks) -> bool:
-    """Given `document == known`, are its scalar types and Condition key orders known's too?"""
-    for path, expected in checks:
-        node: Any = document
-        for step in path:
-            node = node[step]
-        if type(expected) is tuple:
-            if tuple(node) != expected:
-                return False
-        elif type(node) is not expected:
-            return False
-    return True
+def batch_requests(batch: object, name: str = "batch") -> tuple[list[Any], Mapping[str, Any]]:
+    """Split either input form into (requests, named policies); `PolicyError` if neither."""
+    requests: object
+    policies: object
+    if isinstance(batch, list):
+        requests, policies = batch, _NO_POLICIES
+    elif isinstance(batch, Mapping) and set(batch) <= {"policies", "requests"}:
+        requests, policies = batch.get("requests"), batch.get("policies", _NO_POLICIES)
+        if not isinstance(requests, list):
+            raise PolicyError(f'{name}: "requests" must be a JSON list of requests')
+        if not isinstance(policies, Mapping):
+            raise PolicyError(f'{name}: "policies" must be an object of name -> policy document')
+    else:
+        raise PolicyError(
+            f'{name}: must be a JSON list of requests, or {{"policies": {{...}}, '
+            '"requests": [...]}'
+        )
+    if len(requests) > MAX_BATCH_REQUESTS:
+        raise PolicyError(
+            f"{name}: {len(requests):,} requests, more than one batch may hold "
+            f"({MAX_BATCH_REQUESTS:,}); split it"
+        )
+    return requests, policies
 
 
-def simulate_batch(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Evaluate each request; results keep the input order."""
-    cache = PolicyCache()
+def simulate_batch(batch: list[Any] | Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Evaluate each request of either input form; results keep the input order."""
+    requests, policies = batch_requests(batch)
+    resolver = _Resolver(policies)
     matched_json: dict[int, tuple[MatchedStatement, dict[str, object]]] = {}
-    return [
-        _simulate_one(request, index, cache, matched_json) for index, request in enumerate(requests)
-    ]
+    return [_simulate_one(raw, index, resolver, matched_json) for index, raw in enumerate(requests)]
+
+
+_values = msgspec.json.Decoder()
+_fields = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_items = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def simulate_json(data: bytes, name: str = "batch") -> list[dict[str, Any]]:
+    """`simulate_batch` on JSON bytes (either form), decoding each distinct policy once.
+
+    The batch and each request are split into `msgspec.Raw` pieces: an
+    embedded document stays bytes until the batch first meets it, so 10,000
+    copies of a policy cost one decode and a dictionary lookup each.
+    """
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        start = data.lstrip()[:1]
+        if start == b"{":
+            top = _fields.decode(data)
+            batch: list[Any] | dict[str, Any] = {
+                key: _items.decode(value) if key == "requests" else _fields.decode(value)
+                for key, value in top.items()
+            }
+        else:
+            batch = _items.decode(data)
+    except msgspec.ValidationError:
+        batch = _values.decode(data)  # valid JSON of another shape: batch_requests says so
+    except DECODE_ERRORS as exc:
+        raise PolicyError(describe(data, name, exc)) from None
+    requests, policies = batch_requests(batch, name)
+    resolver = _Resolver(policies)
+    matched_json: dict[int, tuple[MatchedStatement, dict[str, object]]] = {}
+    return [_simulate_one(raw, index, resolver, matched_json) for index, raw in enumerate(requests)]
+
+
+def _expand(raw: msgspec.Raw, index: int) -> object:
+    """One request's fields as values, its policy lists as lists of `Raw` documents."""
+    try:
+        fields = _fields.decode(raw)
+    except msgspec.ValidationError:
+        return _values.decode(raw)  # not an object: `_simulate_one` says so
+    request: dict[str, Any] = {}
+    for key, value in fields.items():
+        try:
+            if key in _POLICY_LISTS and bytes(value).lstrip()[:1] == b"[":
+                request[key] = _items.decode(value)
+            elif key == "resourcePolicy":
+                request[key] = value
+            else:
+                request[key] = _values.decode(value)
+        except DECODE_ERRORS as exc:
+            raise PolicyError(f"request {index}: {key!r}: {_reason(exc)}") from None
+    return request
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if isinstance(error, UnicodeDecodeError):
+        return "not UTF-8 text"
+    return f"invalid JSON value ({error})"
+
+
+class _Resolver:
+    """A request's policy references (documents, or names in the shared form) to policies."""
+
+    __slots__ = ("_named", "_raw", "_shared")
+
+    def __init__(self, shared: Mapping[str, Any]) -> None:
+        self._shared = shared
+        self._named: dict[tuple[str, str], Policy | PolicyError] = {}
+        self._raw: dict[tuple[bytes, str, str], Policy] = {}
+
+    def one(self, reference: object, where: str, kind: str) -> Policy:
+        """A document is compiled (once per process); a name is looked up in `policies`."""
+        if type(reference) is msgspec.Raw:
+            key = (bytes(reference), where, kind)
+            found = self._raw.get(key)
+            if found is None:
+                try:
+                    decoded = _values.decode(reference)
+                except DECODE_ERRORS as exc:
+                    raise PolicyError(f"{where}: {_reason(exc)}") from None
+                found = self._raw[key] = self.one(decoded, where, kind)
+            return found
+        if type(reference) is str and self._shared:
+            return self._by_name(reference, where, kind)
+        if isinstance(reference, Mapping | str):
+            return parse_policy(reference, where, kind=kind)
+        raise PolicyError(f"{where}: must be a policy document (an object) or a policy's name")
+
+    def _by_name(self, name: str, where: str, kind: str) -> Policy:
+        found = self._named.get((name, kind))
+        if found is None:
+            if name not in self._shared:
+                found = PolicyError(f'{where}: no policy named {name!r} in "policies"')
+            else:
+                try:
+                    document = self._shared[name]
+                    if type(document) is msgspec.Raw:
+                        document = self._decode(document, f"policies[{name!r}]")
+                    found = parse_policy(document, name, kind=kind)
+                except PolicyError as exc:
+                    found = exc  # every request naming it gets the same error
+            self._named[(name, kind)] = found
+        if isinstance(found, PolicyError):
+            raise found
+        return found
+
+    @staticmethod
+    def _decode(raw: msgspec.Raw, where: str) -> Any:
+        try:
+            return _values.decode(raw)
+        except DECODE_ERRORS as exc:
+            raise PolicyError(f"{where}: {_reason(exc)}") from None
+
+    def many(self, references: object, field: str, kind: str) -> tuple[Policy, ...]:
+        """A request field's list of policies."""
+        if not isinstance(references, list):
+            raise PolicyError(f"{field!r} must be a list of policy documents or names")
+        return tuple(self.one(ref, f"{field}[{i}]", kind) for i, ref in enumerate(references))
+
+    def levels(self, references: object) -> tuple[tuple[Policy, ...], ...]:
+        """`scps`: each item one SCP (a level of its own) or a list (the SCPs of one level)."""
+        if not isinstance(references, list):
+            raise PolicyError("'scps' must be a list of SCPs, or of lists of SCPs (levels)")
+        levels: list[tuple[Policy, ...]] = []
+        for i, level in enumerate(references):
+            if type(level) is msgspec.Raw and bytes(level).lstrip()[:1] == b"[":
+                level = self._decode(level, f"scps[{i}]")
+            if isinstance(level, list):
+                if not level:
+                    raise PolicyError(f"scps[{i}]: an SCP level needs at least one SCP")
+                where = f"scps[{i}]"
+                levels.append(
+                    tuple(self.one(r, f"{where}[{j}]", "scp") for j, r in enumerate(level))
+                )
+            else:
+                levels.append((self.one(level, f"scps[{i}]", "scp"),))
+        return tuple(levels)
 
 
 def _simulate_one(
     raw: object,
     index: int,
-    cache: PolicyCache,
+    resolver: _Resolver,
     matched_json: dict[int, tuple[MatchedStatement, dict[str, object]]],
 ) -> dict[str, Any]:
     request_id: object = index
     try:
+        if type(raw) is msgspec.Raw:
+            raw = _expand(raw, index)
         if type(raw) is not dict and not isinstance(raw, Mapping):
             raise PolicyError(f"request {index}: must be a JSON object")
         request_id = raw.get("id", index)
-        request, identity, boundaries, scps, resource_policy = _parse_request(raw, index, cache)
+        if not isinstance(request_id, _ID_TYPES):
+            request_id = index
+            raise PolicyError(f"request {index}: 'id' must be a string or a number")
+        request, identity, boundaries, scps, resource_policy = _parse_request(raw, index, resolver)
         result = evaluate(
             request, identity, boundaries=boundaries, scps=scps, resource_policy=resource_policy
         )
@@ -195,10 +279,7 @@ def _simulate_one(
     }
 
 
-_Parsed = tuple[Request, tuple[Policy, ...], tuple[Policy, ...], tuple[Policy, ...], Policy | None]
-
-
-def _parse_request(raw: Mapping[str, Any], index: int, cache: PolicyCache) -> _Parsed:
+def _parse_request(raw: Mapping[str, Any], index: int, resolver: _Resolver) -> _Parsed:
     if not raw.keys() <= _KNOWN:
         unknown = sorted(set(raw) - _KNOWN)
         raise PolicyError(f"request {index}: unknown field {unknown[0]!r}")
@@ -213,28 +294,20 @@ def _parse_request(raw: Mapping[str, Any], index: int, cache: PolicyCache) -> _P
     context = raw.get("context", _NO_CONTEXT)
     if type(context) is not dict and not isinstance(context, Mapping):
         raise PolicyError(f"request {index}: 'context' must be an object of key -> value(s)")
-    for key, value in context.items():
-        if type(value) is str:
-            continue
-        for item in value if type(value) is list else (value,):
-            if type(item) is not str and not isinstance(item, bool | int | float):
-                raise PolicyError(
-                    f"request {index}: context[{key!r}] must be a string or a list of strings"
-                )
     found: list[tuple[Policy, ...]] = []
     for field, kind in _LIST_FIELDS:
-        documents = raw.get(field, _ABSENT)
-        found.append(() if documents is _ABSENT else cache.policies(documents, field, kind))
-    identity, boundaries, scps = found
-    resource_document = raw.get("resourcePolicy")
-    if not identity and resource_document is None:
-        raise PolicyError(f"request {index}: needs identityPolicies (or a resourcePolicy)")
+        references = raw.get(field)
+        found.append(() if references is None else resolver.many(references, field, kind))
+    identity, boundaries = found
+    scp_references = raw.get("scps")
+    scps = () if scp_references is None else resolver.levels(scp_references)
+    resource_reference = raw.get("resourcePolicy")
     resource_policy = (
         None
-        if resource_document is None
-        else cache.policies(resource_document, "resourcePolicy", "resource")[0]
+        if resource_reference is None
+        else resolver.one(resource_reference, "resourcePolicy", "resource")
     )
-    request = Request(action, resource, principal, dict(context))
-    # Context values are checked here so a bad one fails this request alone.
+    request = Request.fast(action, resource, principal, context)
+    # Context values are checked (and normalised) here so a bad one fails this request alone.
     _ = request.normalized_context
     return request, identity, boundaries, scps, resource_policy

@@ -78,7 +78,7 @@ def test_a_bad_request_gets_an_error_and_the_batch_goes_on() -> None:
         None,
         None,
         None,
-        None,
+        "ImplicitlyDenied",  # no identity policy: AWS decides it, implicitly denied
         "Allowed",
     ]
     errors = [r["error"] for r in results]
@@ -88,9 +88,10 @@ def test_a_bad_request_gets_an_error_and_the_batch_goes_on() -> None:
         "request 2"
     )
     assert errors[3] == "request 3: must be a JSON object" and results[3]["id"] == 3
-    assert "context['k']" in errors[4]
+    assert "context key 'k'" in errors[4]
     assert "unknown field 'actoin'" in errors[5]
-    assert "needs identityPolicies" in errors[6]
+    assert errors[6] is None
+    assert "no identity-based policy (none is attached" in results[6]["explanation"]
     # Every result has the same keys, so scripts need no special case for errors.
     assert {frozenset(r) for r in results} == {
         frozenset({"id", "decision", "matchedStatements", "missingContext", "explanation", "error"})
@@ -195,19 +196,20 @@ ALLOW_READ: dict[str, Any] = {
 }
 
 
-def test_documents_are_parsed_once_per_canonical_json(monkeypatch: Any) -> None:
+def test_documents_are_compiled_once_per_canonical_json(monkeypatch: Any) -> None:
     import json
 
-    from onboard.policy import simulate
+    from onboard.policy import document
 
-    parsed: list[str] = []
-    real = simulate.parse_policy
+    compiled: list[str] = []
+    real = document._compile
 
-    def counting(source: Any, name: str = "policy", *, kind: str = "identity") -> Any:
-        parsed.append(name)
-        return real(source, name, kind=kind)
+    def counting(source: Any, name: str, kind: str, key: Any) -> Any:
+        compiled.append(name)
+        return real(source, name, kind, key)
 
-    monkeypatch.setattr(simulate, "parse_policy", counting)
+    document.clear_cache()
+    monkeypatch.setattr(document, "_compile", counting)
     # Each request carries its own decoded copies, as a JSON file gives them.
     batch = [
         json.loads(
@@ -222,10 +224,13 @@ def test_documents_are_parsed_once_per_canonical_json(monkeypatch: Any) -> None:
     results = simulate_batch(batch)
     # MFA_DENY, ALLOW_READ, and MFA_DENY with its keys in another order (that order
     # shows in explanations, so it is a different canonical text).
-    assert parsed == ["identityPolicies[0]", "identityPolicies[1]", "identityPolicies[0]"]
-    # A policy parsed under one name keeps each request's own name in the results.
+    assert compiled == ["identityPolicies[0]", "identityPolicies[1]", "identityPolicies[0]"]
+    # A policy compiled under one name keeps each request's own name in the results.
     assert [m["policy"] for m in results[0]["matchedStatements"]] == ["identityPolicies[0]"]
     assert [m["policy"] for m in results[1]["matchedStatements"]] == ["identityPolicies[1]"]
+    # ... and the next batch in this process compiles nothing again.
+    simulate_batch(batch)
+    assert len(compiled) == 3
 
 
 def test_the_cache_never_changes_a_result() -> None:

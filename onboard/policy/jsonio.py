@@ -1,0 +1,155 @@
+"""JSON in and out for the policy engine: fast (msgspec), bounded, and with clear errors.
+
+- Reading is capped before it is done: a file or stdin is read in chunks up
+  to a stated number of bytes, and input that cannot be JSON (`/dev/zero`)
+  is refused at its first byte, so no input grows memory past the cap.
+- Decoding bounds nesting (Python's recursion limit, about 1,000 levels) and
+  numbers (integers up to 4,300 digits, floats to what a double holds): past
+  that it is an input error, never a `RecursionError` traceback. An error
+  names `file:line:column` as the standard library would say it.
+- `canonical` is a document's compact JSON with its key order and exact
+  scalar types (`true`, `1`, `1.0` stay apart): the policy cache's key.
+- `msgspec.Raw` lets a batch keep each embedded policy as its bytes: a
+  document repeated in 10,000 requests is decoded once, not 10,000 times.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, BinaryIO, TextIO
+
+import msgspec
+
+from onboard.policy.errors import PolicyError
+
+_CHUNK = 1 << 16
+_BOM = b"\xef\xbb\xbf"
+_WHITESPACE = b" \t\r\n"
+# What msgspec raises for input it cannot turn into Python values.
+DECODE_ERRORS = (
+    msgspec.DecodeError,
+    msgspec.ValidationError,
+    RecursionError,
+    UnicodeDecodeError,
+    ValueError,
+)
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder()
+
+
+def canonical(document: object) -> bytes | None:
+    """Compact JSON of `document` (key order kept), or None if it is not plain JSON data."""
+    try:
+        return _encoder.encode(document)
+    except (TypeError, ValueError, OverflowError, RecursionError, msgspec.EncodeError):
+        return None
+
+
+def loads(data: bytes | str, name: str) -> Any:
+    """Decode JSON; a `PolicyError` names `name:line:column` and what is wrong."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    try:
+        return _decoder.decode(data)
+    except DECODE_ERRORS as exc:
+        raise PolicyError(describe(data, name, exc)) from None
+
+
+def describe(data: bytes, name: str, error: Exception) -> str:
+    """The standard library's wording and place when it agrees the text is bad (it is
+    what users and our tests know), else what msgspec found (too deep, too large)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"{name}: not UTF-8 text (byte {exc.start})"
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
+    except (RecursionError, ValueError):
+        pass
+    if isinstance(error, RecursionError):
+        why = "nested too deeply (at most about 1,000 levels)"
+    elif "out of range" in str(error):
+        why = "a number too large to use (integers up to 4,300 digits)"
+    else:
+        why = str(error)
+    return f"{name}: invalid JSON: {why}"
+
+
+def dumps_pretty(value: object) -> bytes:
+    """Two-space indented JSON, as `json.dumps(value, indent=2)` lays it out, in UTF-8."""
+    return msgspec.json.format(_encoder.encode(value), indent=2)
+
+
+def read_limited(path: str, limit: int, what: str, *, first: bytes = b"[{") -> bytes:
+    """Read a file (`-`: stdin) up to `limit` bytes, refusing more before reading it all.
+
+    `first` lists the bytes the JSON may start with: anything else (a binary
+    file, `/dev/zero`) is refused after the first chunk. `what` names the
+    limit in the message ("a policy", "a batch").
+    """
+    name = "<stdin>" if path == "-" else path
+    try:
+        if path == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            if stream is None:  # a text stream standing in for stdin (tests, embedding)
+                stream = _Encoded(sys.stdin)
+            return _read_stream(stream, name, limit, what, first)
+        if os.path.isdir(path):
+            raise PolicyError(f"{name}: is a directory, not a JSON file")
+        with open(path, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > limit:
+                raise PolicyError(_too_large(name, f"{size:,} bytes", limit, what))
+            return _read_stream(stream, name, limit, what, first)
+    except OSError as exc:
+        raise PolicyError(f"{name}: cannot read: {exc.strerror or exc}") from None
+
+
+class _Encoded:
+    """A text stream read as UTF-8 bytes, in chunks (`read(n)` gives at most ~4n bytes)."""
+
+    def __init__(self, text: TextIO) -> None:
+        self._text = text
+
+    def read(self, size: int) -> bytes:
+        return self._text.read(max(1, size // 4)).encode("utf-8", "surrogatepass")
+
+
+def _read_stream(
+    stream: BinaryIO | _Encoded, name: str, limit: int, what: str, first: bytes
+) -> bytes:
+    data = bytearray()
+    checked = False
+    while True:
+        chunk = stream.read(min(_CHUNK, limit + 1 - len(data)))
+        if not chunk:
+            break
+        data += chunk
+        if not checked:
+            start = bytes(data).removeprefix(_BOM).lstrip(_WHITESPACE)
+            if start:
+                checked = True
+                if start[0] not in first:
+                    expected = " or ".join(repr(chr(byte)) for byte in first)
+                    raise PolicyError(
+                        f"{name}: not JSON: it starts with byte 0x{start[0]:02x}, "
+                        f"expected {expected}"
+                    )
+        if len(data) > limit:
+            raise PolicyError(_too_large(name, f"over {limit:,} bytes", limit, what))
+    return bytes(data)
+
+
+def _too_large(name: str, size: str, limit: int, what: str) -> str:
+    return f"{name}: {size}, larger than {what} may be (at most {limit:,} bytes)"
+
+
+def loads_canonical(key: bytes) -> Any:
+    """Decode what `canonical` made (always valid JSON)."""
+    return _decoder.decode(key)
