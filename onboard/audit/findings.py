@@ -43,7 +43,7 @@ def _plural(count: int, word: str = "user") -> str:
 def _statement_fix(deciding: str) -> str:
     """The fix for what denies git, from the deciding statement's policy."""
     arn = deciding.split(" ", 1)[0].removeprefix("MFA required by ")
-    if deciding.startswith("no SCP") or ":organizations::" in arn:
+    if deciding.startswith("no service control policy") or ":organizations::" in arn:
         policy_id = arn.rsplit("/", 1)[-1] if ":organizations::" in arn else "ID"
         return (
             "allow CodeCommit in the organization's SCPs (from the management account): remove "

@@ -2,8 +2,8 @@
 
 AWS evaluates SCPs per level of the organization (root, each OU on the path,
 the account): an explicit Deny in any SCP denies; at every level at least one
-attached SCP must allow. Until the engine takes levels itself, this module
-applies that rule around `evaluate`, one SCP at a time. An account's SCPs are
+attached SCP must allow. The engine's `evaluate(..., scps=levels)` applies
+that rule; this module asks it once per request and account. An account's SCPs are
 the same for all its users, so their answer to a request is computed once per
 account (per user only when an SCP's conditions look at the principal).
 """
@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Sequence
 
-from onboard.policy import Decision, MatchedStatement, Policy, Request, evaluate
+from onboard.policy import Decision, MatchedStatement, Policy, Request, evaluate, parse_policy
 
 NOT_GRANTED = "not granted: no policy allows"
 _PRINCIPAL_KEYS = re.compile(r"aws:(username|userid|principal\w*)", re.IGNORECASE)
@@ -46,22 +46,24 @@ class ScpLevels:
         return found
 
     def _decide(self, request: Request) -> ScpAnswer:
-        level_allows: list[bool] = []
-        for level in self.levels:
-            allowed_here = False
-            for scp in level:
-                result = evaluate(request, (scp,))
-                if result.decision is Decision.EXPLICIT_DENY:
-                    return result.decision, _deny_labels(result.matched)
-                allowed_here = allowed_here or result.allowed
-            level_allows.append(allowed_here)
-        for index, allowed_here in enumerate(level_allows):
-            if not allowed_here:
-                names = ", ".join(p.name for p in self.levels[index]) or "no SCP attached"
-                return Decision.IMPLICIT_DENY, (
-                    f"no SCP at organization level {index + 1} ({names}) allows {request.action}",
-                )
+        # The engine's SCP levels, with an identity policy that allows everything standing
+        # in for the user's own: what remains is the SCPs' answer.
+        result = evaluate(request, (_IDENTITY_STAND_IN,), scps=self.levels)
+        if result.decision is Decision.EXPLICIT_DENY:
+            return result.decision, _deny_labels(result.matched)
+        if result.decision is Decision.IMPLICIT_DENY:
+            text = result.explanation.removeprefix("ImplicitlyDenied: ").split("; did not apply")[0]
+            return result.decision, (text,)
         return Decision.ALLOWED, ()
+
+
+_IDENTITY_STAND_IN = parse_policy(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "AnyIdentity", "Effect": "Allow", "Action": "*", "Resource": "*"}],
+    },
+    "identity stand-in",
+)
 
 
 class PolicyAnswers:

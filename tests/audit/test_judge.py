@@ -164,7 +164,9 @@ def test_scp_levels_from_named_documents_reach_the_judgment() -> None:
     )
     (user,) = judge_account(data)
     assert set(user.git.values()) == {DENIED}
-    assert user.deciding["ssh"].startswith("no SCP at organization level 2 (ou S3Only)")
+    assert user.deciding["ssh"].startswith(
+        "no service control policy 'ou S3Only' (SCP level 2 of 2) allows codecommit:GitPull"
+    )
     data.scp_levels = ((NamedDocument("root FullAWSAccess", ALLOW_ALL),),) * 2 + (
         (NamedDocument("acct FullAWSAccess", ALLOW_ALL), NamedDocument("acct DenyCC", DENY_CC)),
     )
