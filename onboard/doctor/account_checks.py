@@ -225,10 +225,24 @@ def check_access_keys(ctx: DoctorContext) -> Finding:
             Fix("Rotate the key: create a new one, switch, then deactivate the old one"),
             data=data,
         )
+    if not active:
+        profile = "" if ctx.helpdesk else " --profile " + ctx.mfa_profile()
+        return Finding(
+            "credentials.access_keys",
+            "warn",
+            f"{user} has no active access key: the AWS CLI helper and git-remote-codecommit "
+            "cannot sign",
+            tuple(details),
+            Fix(
+                "Create a new access key (shown once) and configure it with aws configure",
+                f"aws iam create-access-key --user-name {user}{profile}",
+            ),
+            data=data,
+        )
     return Finding(
         "credentials.access_keys",
-        "ok" if active else "warn",
-        f"{user}: {len(active)} active access key(s)" if active else f"{user}: no active key",
+        "ok",
+        f"{user}: {len(active)} active access key(s)",
         tuple(details),
         data=data,
     )

@@ -81,6 +81,8 @@ def _aws_away(check_id: str, exc: OnboardError) -> Finding | None:
 
 
 def _reason(exc: OnboardError, ctx: DoctorContext) -> str:
+    if ctx.helpdesk and "NoSuchEntity" in exc.why:
+        return f"user {ctx.subject_user} does not exist (see account.user)"
     if type(exc).__name__ != "AccessDenied":
         return exc.what + (f": {exc.why}" if exc.why else "")
     policy = getattr(exc, "denying_policy_arn", None)

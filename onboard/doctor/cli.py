@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from onboard.errors import InvalidInput
+from onboard.errors import InvalidInput, OnboardError
 
 if TYPE_CHECKING:
     from onboard.aws.gateway import Gateway
@@ -175,7 +175,14 @@ def run_actions(
     from onboard.doctor import helpdesk
 
     gateway = Gateway.from_settings(settings)
-    actions = build_actions(args, gateway, args.user)
+    try:
+        actions = build_actions(args, gateway, args.user)
+    except OnboardError as exc:
+        if "NoSuchEntity" not in exc.why:
+            raise
+        # The report's account.user names it (exit 1): nothing to change for nobody.
+        print(f"no action taken: {exc.why}", file=sys.stderr)
+        return []
     if confirm is None:
         if args.yes:
             confirm = _accept_all
@@ -274,7 +281,7 @@ def run(args: argparse.Namespace) -> int:
             findings,
             subject,
             region=ctx.region,
-            repo=ctx.repo_name,
+            repo=ctx.repo_name or _judged_repo(findings),
             mode="helpdesk" if args.user else "self",
             elapsed_seconds=elapsed,
             targets=_targets(ctx),
@@ -291,6 +298,11 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(report.to_text(doctor_run, secrets), end="")
         return doctor_run.exit_code
+
+
+def _judged_repo(findings: Any) -> str | None:
+    """The repository the checks used when none was given (the first one listed)."""
+    return next((str(f.data["repo"]) for f in findings if f.data.get("repo")), None)
 
 
 def _targets(ctx: Any) -> tuple[dict[str, Any], ...]:

@@ -169,6 +169,11 @@ class DoctorContext:
             return None
         return saved.profile
 
+    def mfa_profile(self) -> str:
+        """`<profile>-mfa`: under a force-MFA policy the user's own IAM changes need it."""
+        base = self.settings.profile or self.env().get("AWS_PROFILE") or "default"
+        return base if base.endswith(SESSION_SUFFIX) else base + SESSION_SUFFIX
+
     def gateway(self) -> Gateway:
         """The AWS gateway (one per run), on the MFA session profile when there is one."""
 

@@ -313,7 +313,7 @@ def _key_rejected(
         status = None
     fix_new = Fix(
         "Create a new access key (with an MFA session) and configure it",
-        "aws iam create-access-key --profile " + _mfa_profile(ctx),
+        "aws iam create-access-key --profile " + ctx.mfa_profile(),
     )
     if status == "Inactive":
         return _fail(
@@ -322,7 +322,7 @@ def _key_rejected(
             Fix(
                 "Activate it again (or switch to an active key)",
                 f"aws iam update-access-key --access-key-id {key_id} --status Active "
-                f"--profile {_mfa_profile(ctx)}",
+                f"--profile {ctx.mfa_profile()}",
             ),
             why,
             **data,
@@ -339,11 +339,6 @@ def _key_rejected(
         causes=("access-key-inactive", "access-key-deleted"),
         data=data,
     )
-
-
-def _mfa_profile(ctx: DoctorContext) -> str:
-    base = ctx.settings.profile or ctx.env().get("AWS_PROFILE") or "default"
-    return base if base.endswith(SESSION_SUFFIX) else base + SESSION_SUFFIX
 
 
 def check_mfa_session(ctx: DoctorContext) -> Finding:

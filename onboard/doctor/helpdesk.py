@@ -41,11 +41,13 @@ class Action:
     argv: tuple[str, ...]
     perform: Callable[[Gateway], Secret | None] = field(repr=False, compare=False)
     """Runs the change; returns a secret to show once (reset Git password) or None."""
+    then: tuple[tuple[str, ...], ...] = ()
+    """Further AWS CLI commands the same action runs, in order (one confirmation)."""
 
     @property
     def cli_command(self) -> str:
-        """The AWS CLI command that does the same (for the ticket, or to run by hand)."""
-        return shlex.join(self.argv)
+        """The AWS CLI command(s) that do the same (for the ticket, or to run by hand)."""
+        return " && ".join(shlex.join(argv) for argv in (self.argv, *self.then))
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,12 @@ def _delete_device(serial: str) -> Action:
 
 
 def deactivate_mfa_device(gateway: Gateway, user: str, serial: str) -> Action:
-    """Deactivate a lost MFA device of `user` (then it can be deleted and re-enrolled)."""
+    """A lost device of `user`: deactivate it and delete the virtual device, in one action.
+
+    Deactivating alone leaves the virtual device holding the user's device name:
+    enrolling again would fail with EntityAlreadyExists. A hardware device (no
+    `:mfa/` serial) is only deactivated.
+    """
     serials = [d.serial for d in gateway.list_mfa_devices(user)]
     if serial not in serials:
         raise InvalidInput(
@@ -96,15 +103,21 @@ def deactivate_mfa_device(gateway: Gateway, user: str, serial: str) -> Action:
             f"{user}'s devices: {', '.join(serials) or 'none'}",
             "copy the serial from `onboard doctor --user NAME`",
         )
+    virtual = ":mfa/" in serial and ROOT_DEVICE_MARKER not in serial
 
     def perform(g: Gateway) -> None:
         g.deactivate_mfa_device(user, serial)
+        if virtual:
+            g.delete_virtual_mfa_device(serial)
 
+    then = (("aws", "iam", "delete-virtual-mfa-device", "--serial-number", serial),)
     return Action(
         "deactivate-mfa-device",
-        f"deactivate {user}'s MFA device {serial} (they enroll a new one next)",
+        f"deactivate {user}'s MFA device {serial}"
+        + (" and delete the virtual device, so they can enroll a new one" if virtual else ""),
         ("aws", "iam", "deactivate-mfa-device", "--user-name", user, "--serial-number", serial),
         perform,
+        then if virtual else (),
     )
 
 
@@ -162,6 +175,8 @@ def reset_git_credentials(gateway: Gateway, user: str, credential_id: str | None
     """Reset the password of the user's HTTPS Git credentials (shown once)."""
     credentials = gateway.list_service_specific_credentials(user)
     ids = [c.id for c in credentials]
+    if not ids and credential_id is None:
+        return _create_git_credentials(user)
     if credential_id is None and len(ids) == 1:
         credential_id = ids[0]
     if credential_id not in ids:
@@ -187,6 +202,29 @@ def reset_git_credentials(gateway: Gateway, user: str, credential_id: str | None
             user,
             "--service-specific-credential-id",
             chosen,
+        ),
+        perform,
+    )
+
+
+def _create_git_credentials(user: str) -> Action:
+    """No Git credentials (never made, or deleted): create new ones (a reset needs an ID)."""
+
+    def perform(g: Gateway) -> Secret | None:
+        made = g.create_service_specific_credential(user)
+        return Secret(made.username, made.password) if made.password else None
+
+    return Action(
+        "create-git-credentials",
+        f"create new HTTPS Git credentials for {user} (they have none)",
+        (
+            "aws",
+            "iam",
+            "create-service-specific-credential",
+            "--user-name",
+            user,
+            "--service-name",
+            "codecommit.amazonaws.com",
         ),
         perform,
     )

@@ -79,7 +79,7 @@ def _ls_remote(
     if target is not None:
         where.update(remote=target.remote or "", region=target.region, repo=target.repo)
     timing = {"seconds": round(live.seconds, 3), "answered_at_store": live.early}
-    name = target.label if target is not None else url.rsplit("/", 1)[-1]
+    name = (target.remote or target.repo) if target is not None else url.rsplit("/", 1)[-1]
     if result.ok:
         how = " (CodeCommit accepted the AWS helper's password)" if live.early else ""
         return Finding(
@@ -156,13 +156,16 @@ def check_live(ctx: DoctorContext) -> list[Finding]:
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="doctor-live") as pool:
         work: list[Future[Finding]] = []
         url = gitconfig.clone_url(ctx.region, repo, "https-helper")
+        source = "--repo" if ctx.repo_name else "the first repository listed"
         https, only_aws = _https_method(ctx, url)
         if https is not None:
-            work.append(pool.submit(_ls_remote, ctx, url, https, only_aws))
+            target = Target(url, ctx.region, repo, "https", source=source)
+            work.append(pool.submit(_ls_remote, ctx, url, https, only_aws, target=target))
         profile = ctx.settings.profile or ctx.env().get("AWS_PROFILE")
         for method in _other_methods(ctx):
             other = gitconfig.clone_url(ctx.region, repo, method, profile)
-            work.append(pool.submit(_ls_remote, ctx, other, method))
+            target = Target(other, ctx.region, repo, method, source=source)
+            work.append(pool.submit(_ls_remote, ctx, other, method, target=target))
         if not work:
             return [
                 Finding(

@@ -52,6 +52,7 @@ def _engine_verdict(ctx: DoctorContext, user: str) -> Finding:
     )
     broken = [v for v in report.methods if v.method in DAILY_METHODS and v.status != "works"]
     data = {
+        "repo": target.repo,
         "policies": [p.name for p in named],
         "methods": {v.method: v.status for v in report.methods},
     }
@@ -139,6 +140,22 @@ def check_ssh_keys(ctx: DoctorContext) -> Finding:
     active = [k for k in keys if k.status == "Active"]
     if not keys:
         return Finding("account.ssh_keys", "warn", f"{user} has no SSH key uploaded")
+    if not active:
+        first = keys[0].key_id
+        return Finding(
+            "account.ssh_keys",
+            "fail",
+            f"{user}'s SSH key{'s are' if len(keys) > 1 else ' is'} all inactive: git over SSH "
+            "is refused",
+            details,
+            Fix(
+                "Activate the key the user has (or they upload a new one)",
+                f"aws iam update-ssh-public-key --user-name {user} --ssh-public-key-id {first} "
+                "--status Active",
+            ),
+            causes=("ssh-key-inactive",),
+            data={"keys": [k.key_id for k in keys]},
+        )
     return ok(
         "account.ssh_keys",
         f"{len(keys)} SSH key(s), {len(active)} active",
@@ -154,7 +171,12 @@ def check_git_credentials(ctx: DoctorContext) -> Finding:
     details = tuple(f"{c.id} {c.username} {c.status}" for c in credentials)
     active = [c for c in credentials if c.status == "Active"]
     if not credentials:
-        return ok("account.git_credentials", f"{user} has no HTTPS Git credentials")
+        # None (never made, or deleted): new ones are created; a reset needs an ID.
+        return ok(
+            "account.git_credentials",
+            f"{user} has no HTTPS Git credentials (create new ones if they use that method: "
+            f"onboard doctor --user {user} --reset-git-credentials)",
+        )
     if not active:
         return Finding(
             "account.git_credentials",

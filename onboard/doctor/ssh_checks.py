@@ -196,12 +196,7 @@ def _key_id(ctx: DoctorContext) -> Finding:
 
 def mfa_profile_option(ctx: DoctorContext) -> str:
     """` --profile <profile>-mfa` for a fix the user runs under a force-MFA policy."""
-    if ctx.helpdesk:
-        return ""
-    from onboard.aws.files import SESSION_SUFFIX
-
-    base = ctx.settings.profile or ctx.env().get("AWS_PROFILE") or "default"
-    return f" --profile {base if base.endswith(SESSION_SUFFIX) else base + SESSION_SUFFIX}"
+    return "" if ctx.helpdesk else f" --profile {ctx.mfa_profile()}"
 
 
 def _identity_files(ctx: DoctorContext) -> list[Path]:
@@ -267,9 +262,30 @@ def check_identity_file(ctx: DoctorContext) -> Finding:
         "fail" if problems else "warn",
         "no IdentityFile matches the uploaded key" if problems else "cannot compare fingerprints",
         tuple(problems) or ("no .pub file beside the private key",),
-        Fix("Point IdentityFile at the key you uploaded, or upload this key"),
+        _mismatch_fix(ctx, existing),
         causes=("ssh-key-not-uploaded",) if problems else (),
     )
+
+
+def _mismatch_fix(ctx: DoctorContext, keys: list[Path]) -> Fix:
+    """Point IdentityFile at the uploaded key; upload a local key only when IAM takes it."""
+    unusable = []
+    for path in keys:
+        ran = run_bounded(["ssh-keygen", "-y", "-P", "", "-f", str(path)], ctx.env(),
+                          ctx.live_timeout)  # fmt: skip
+        try:
+            info = inspect_public_key(ran.stdout, path) if ran.ok else None
+        except OnboardError:
+            info = None
+        if info is not None and not info.usable:
+            unusable.append(f"{path.name} is {info.key_type}: {info.reason}")
+    if unusable:
+        return Fix(
+            "Point IdentityFile at the RSA key you uploaded; IAM refuses this one ("
+            + "; ".join(unusable)
+            + "), so make an RSA key (ssh-keygen -t rsa -b 4096) and upload that (onboard SSH step)"
+        )
+    return Fix("Point IdentityFile at the key you uploaded, or upload this key (onboard SSH step)")
 
 
 def _public_fingerprint(
