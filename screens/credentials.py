@@ -167,6 +167,9 @@ class KeyForm(Vertical):
             f"  Account  {identity.account}",
             f"  From     {FORMAT_TITLES[key.source]}",
         ]
+        if key.user_name and key.user_name != identity.user_name:
+            # A file made for someone else (or renamed user): say so before it is saved.
+            lines.append(f"  ! the file names the user {key.user_name}: is it yours?")
         if check.repository_regions:
             found = ", ".join(check.repository_regions)
             lines.append(f"  CodeCommit repositories in {found}")

@@ -346,3 +346,20 @@ def test_a_check_request_never_shows_the_secret_in_a_repr() -> None:
     message = KeyForm.CheckRequested(None, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG")
     assert "wJalrXUtnFEMI" not in repr(message)
     assert "AKIAIOSFODNN7EXAMPLE" in repr(message)
+
+
+async def test_a_file_naming_another_user_is_pointed_out(
+    start_sandbox: StartSandbox, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox("fresh")
+    hire = sandbox.new_hire
+    csv = console_csv(
+        tmp_path / "credentials.csv",
+        [USER_HEADER, f"bob,pw,{hire.access_key_id},{hire.secret_access_key},"],
+    )
+    app = bare_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await import_csv(app, pilot, str(csv))
+        owner = form_text(app, "#key-owner")
+        assert "User     new-hire" in owner
+        assert "the file names the user bob: is it yours?" in owner
