@@ -100,3 +100,26 @@ def test_all_is_well_exits_0(
     assert main(["audit", "--markdown", "--user", "new-hire"]) == 0
     markdown = capsys.readouterr().out
     assert "No findings: every user can use git and MFA is enforced." in markdown
+
+
+def test_keys_survive_throttling(
+    sandbox_factory, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    sandbox = sandbox_factory("onboarded")
+    _env_of(sandbox, monkeypatch)
+    # IAM throttles bursts; botocore's adaptive retries wait and try again.
+    sandbox.faults.inject("throttle", count=3, service="iam")
+    code = main(["audit", "--json", "--keys", "--max-concurrency", "2"])
+    data = json.loads(capsys.readouterr().out)
+    users = {u["user"]: u for u in data["users"]}
+    assert users["new-hire"]["ssh_keys"] == {"active": 1, "inactive": 0}
+    assert users["helpdesk"]["ssh_keys"] == {"active": 0, "inactive": 0}
+    assert code == 1  # the helpdesk's MFA is not enforced
+
+
+def test_sandbox_flag_audits_the_embedded_account(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--sandbox", "--scenario", "stale-device", "audit", "--csv"])
+    rows = capsys.readouterr().out.splitlines()
+    assert code == 1
+    new_hire = next(r for r in rows if ",new-hire," in r)
+    assert ",stale," in new_hire and "stale-mfa-device" in new_hire
