@@ -121,7 +121,7 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
     parser.add_argument(
         "--scenario",
         default="fresh",
-        help="sandbox scenario: fresh, breaks-git, stale-device, onboarded (default: fresh)",
+        help="sandbox scenario: fresh, breaks-git, stale-device, onboarded, org (default: fresh)",
     )
     parser.set_defaults(handler=None)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", dest=_COMMAND)
