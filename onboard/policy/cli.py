@@ -60,7 +60,12 @@ def register(subparsers: Any) -> None:
             "also: not granted); 2: MFA not enforced; 3: invalid input."
         ),
     )
-    check.add_argument("policies", nargs="+", metavar="POLICY.json", help="identity policy files")
+    check.add_argument(
+        "policies",
+        nargs="*",
+        metavar="POLICY.json",
+        help="identity policy files (none: the user has no identity policy)",
+    )
     check.add_argument(
         "--complete",
         action="store_true",
@@ -72,6 +77,31 @@ def register(subparsers: Any) -> None:
         default=[],
         metavar="FILE",
         help="a permissions boundary policy (repeatable)",
+    )
+    # --scp and --scp-level append to one list, so the levels keep the command line's order.
+    check.add_argument(
+        "--scp",
+        dest="scp_levels",
+        action="append",
+        default=[],
+        type=lambda value: [value],
+        metavar="FILE",
+        help="an SCP alone at the next organization level, root first (repeatable)",
+    )
+    check.add_argument(
+        "--scp-level",
+        dest="scp_levels",
+        action="append",
+        type=lambda value: value.split(","),
+        metavar="FILE,FILE",
+        help="the SCPs attached at the next level, of which one must allow (repeatable)",
+    )
+    check.add_argument(
+        "--mfa-session-duration",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="how long MFA sessions last (900-129600; default 43200, GetSessionToken's)",
     )
     # SUPPRESS keeps the top-level `onboard --region` when this one is not given.
     check.add_argument("--region", default=argparse.SUPPRESS, help="region (default: us-east-1)")
@@ -152,22 +182,45 @@ def load_policy(path: str, kind: str = "identity") -> Policy:
 
 def run_check(args: argparse.Namespace) -> int:
     """`onboard policy check`."""
-    from onboard.policy.git import GitTarget, check_git
+    from onboard.policy.git import (
+        DEFAULT_MFA_SESSION_DURATION,
+        MFA_SESSION_RANGE,
+        GitTarget,
+        check_git,
+    )
 
     if not re.fullmatch(r"\d{12}", args.account):
         raise PolicyError(f"--account: {args.account!r} is not a 12-digit AWS account id")
     for option, value in (("--user", args.user), ("--repo", args.repo)):
         if not re.fullmatch(r"[\w+=,.@-]{1,100}", value):
             raise PolicyError(f"{option}: {value!r} is not a valid name")
+    if not args.policies and not args.scp_levels and not args.boundary:
+        raise PolicyError("policy check: give at least one policy file (or --scp/--boundary)")
     policies = [load_policy(path) for path in args.policies]
     boundaries = [load_policy(path, "boundary") for path in args.boundary]
+    scps = [[load_policy(path, "scp") for path in level if path] for level in args.scp_levels]
+    if any(not level for level in scps):
+        raise PolicyError("--scp-level: name at least one SCP file (FILE,FILE)")
+    duration = args.mfa_session_duration
+    low, high = MFA_SESSION_RANGE
+    if duration is not None and not low <= duration <= high:
+        raise PolicyError(
+            f"--mfa-session-duration: {duration} is outside what AWS allows ({low}-{high} s)"
+        )
     target = GitTarget(
         account=args.account,
         user=args.user,
         region=getattr(args, "region", None) or DEFAULT_REGION,
         repo=args.repo,
     )
-    report = check_git(policies, target, complete=args.complete, boundaries=boundaries)
+    report = check_git(
+        policies,
+        target,
+        complete=args.complete,
+        boundaries=boundaries,
+        scps=scps,
+        mfa_session_duration=duration or DEFAULT_MFA_SESSION_DURATION,
+    )
     _emit(json.dumps(report.to_json(), indent=2) if args.json else report.render_text())
     return report.exit_code
 

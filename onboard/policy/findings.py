@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from onboard.policy.document import Policy
-from onboard.policy.evaluate import Decision, MatchedStatement
+from onboard.policy.evaluate import Decision, MatchedStatement, ScpLevels, scp_levels
 from onboard.policy.report import Finding, MethodVerdict, MfaCheck
-from onboard.policy.target import GitTarget, evaluate_without_mfa, needs_mfa
+from onboard.policy.target import GitTarget, Limits, evaluate_without_mfa, needs_mfa
 
 LONG_TERM_METHODS = ("https-helper", "https-git-credentials", "ssh")
 
@@ -38,16 +38,19 @@ def collect_findings(
     methods: Sequence[MethodVerdict],
     mfa: Sequence[MfaCheck],
     boundaries: Sequence[Policy] = (),
+    scps: ScpLevels = (),
 ) -> tuple[Finding, ...]:
     """All findings for these policies, errors first."""
     findings: list[Finding] = []
     findings.extend(_git_denials(methods))
     findings.extend(_enforcement(mfa))
     mfa_policy = any(check.decision is Decision.EXPLICIT_DENY for check in mfa)
+    limits = Limits(boundaries, scps)
     if mfa_policy:
-        findings.extend(_exemptions(policies, target, boundaries))
-    findings.extend(_enrollment(policies, target, boundaries))
-    findings.extend(_set_operator_needed([*policies, *boundaries]))
+        findings.extend(_exemptions(policies, target, limits))
+    findings.extend(_enrollment(policies, target, limits))
+    every_scp = [policy for level in scp_levels(scps) for policy in level]
+    findings.extend(_set_operator_needed([*policies, *boundaries, *every_scp]))
     order = {"error": 0, "warning": 1, "info": 2}
     return tuple(sorted(findings, key=lambda finding: order[finding.severity]))
 
@@ -142,21 +145,19 @@ def _explicitly_denied_without_mfa(
     target: GitTarget,
     action: str,
     resource: str,
-    boundaries: Sequence[Policy],
+    limits: Limits,
 ) -> bool:
-    results = evaluate_without_mfa(policies, target, action, resource, boundaries)
+    results = evaluate_without_mfa(policies, target, action, resource, limits)
     return any(result.decision is Decision.EXPLICIT_DENY for result in results)
 
 
-def _exemptions(
-    policies: Sequence[Policy], target: GitTarget, boundaries: Sequence[Policy]
-) -> list[Finding]:
+def _exemptions(policies: Sequence[Policy], target: GitTarget, limits: Limits) -> list[Finding]:
     findings: list[Finding] = []
     git_exempt = not _explicitly_denied_without_mfa(
-        policies, target, "codecommit:GitPull", target.repo_arn, boundaries
+        policies, target, "codecommit:GitPull", target.repo_arn, limits
     )
     destructive_exempt = not _explicitly_denied_without_mfa(
-        policies, target, "codecommit:DeleteRepository", target.repo_arn, boundaries
+        policies, target, "codecommit:DeleteRepository", target.repo_arn, limits
     )
     if git_exempt and destructive_exempt:
         findings.append(
@@ -171,7 +172,7 @@ def _exemptions(
             )
         )
     if _explicitly_denied_without_mfa(
-        policies, target, "iam:DeleteVirtualMFADevice", target.mfa_device_arn, boundaries
+        policies, target, "iam:DeleteVirtualMFADevice", target.mfa_device_arn, limits
     ):
         findings.append(
             Finding(
@@ -186,17 +187,13 @@ def _exemptions(
     return findings
 
 
-def _enrollment(
-    policies: Sequence[Policy], target: GitTarget, boundaries: Sequence[Policy]
-) -> list[Finding]:
+def _enrollment(policies: Sequence[Policy], target: GitTarget, limits: Limits) -> list[Finding]:
     findings: list[Finding] = []
     own = evaluate_without_mfa(
-        policies, target, "iam:CreateVirtualMFADevice", target.mfa_device_arn, boundaries
+        policies, target, "iam:CreateVirtualMFADevice", target.mfa_device_arn, limits
     )
     other_name = f"arn:aws:iam::{target.account}:mfa/{target.user}-phone"
-    other = evaluate_without_mfa(
-        policies, target, "iam:CreateVirtualMFADevice", other_name, boundaries
-    )
+    other = evaluate_without_mfa(policies, target, "iam:CreateVirtualMFADevice", other_name, limits)
     if own[0].allowed and not other[0].allowed:
         findings.append(
             Finding(
@@ -216,7 +213,7 @@ def _enrollment(
             "git-credentials-need-mfa",
         ),
     ):
-        if needs_mfa(policies, target, action, target.user_arn):
+        if needs_mfa(policies, target, action, target.user_arn, limits):
             findings.append(
                 Finding(
                     finding_id,

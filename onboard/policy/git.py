@@ -11,12 +11,22 @@ key's key policy, which this module models as the resource policy.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 from onboard.policy.document import Policy, parse_policy
 from onboard.policy.errors import PolicyError
-from onboard.policy.evaluate import Decision, Evaluation, MatchedStatement, Request, evaluate
+from onboard.policy.evaluate import (
+    Decision,
+    Evaluation,
+    MatchedStatement,
+    Request,
+    ScpLevels,
+    evaluate,
+    scp_levels,
+)
 from onboard.policy.findings import collect_findings
 from onboard.policy.report import (
     DENIED,
@@ -31,6 +41,7 @@ from onboard.policy.report import (
 from onboard.policy.target import NO_MFA_VARIANTS, GitTarget, needs_mfa
 
 __all__ = [
+    "DEFAULT_MFA_SESSION_DURATION",
     "METHODS",
     "Finding",
     "GitTarget",
@@ -49,6 +60,10 @@ METHODS: dict[str, str] = {
     "grc": "git-remote-codecommit with an MFA session",
 }
 GIT_ACTIONS = ("codecommit:GitPull", "codecommit:GitPush")
+# GetSessionToken's default for an IAM user (12 hours); AWS allows 900 to 129,600 s.
+DEFAULT_MFA_SESSION_DURATION = 43_200
+MFA_SESSION_RANGE = (900, 129_600)
+MFA_AGE_KEY = "aws:multifactorauthage"
 KMS_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 
 # Actions that must still need MFA, with their resource (filled per target).
@@ -62,12 +77,15 @@ MFA_SAMPLES: tuple[tuple[str, str], ...] = (
 )
 
 
-def git_request_context(method: str, *, mfa: bool, region: str) -> dict[str, str]:
+def git_request_context(
+    method: str, *, mfa: bool, region: str, mfa_age: int = 60
+) -> dict[str, str]:
     """The request context AWS puts on a git request made with `method`.
 
     SSH and Git credentials never carry an MFA key; the credential helper and
-    git-remote-codecommit carry "true" with an MFA session, and for
-    git-remote-codecommit a session without MFA carries "false".
+    git-remote-codecommit carry "true" with an MFA session (and the session's
+    `aws:MultiFactorAuthAge`, `mfa_age` seconds), and for git-remote-codecommit
+    a session without MFA carries "false".
     """
     if method not in METHODS:
         raise PolicyError(f"unknown git method {method!r} (one of {', '.join(METHODS)})")
@@ -76,7 +94,7 @@ def git_request_context(method: str, *, mfa: bool, region: str) -> dict[str, str
         context["aws:SecureTransport"] = "true"
     if method in ("https-helper", "grc") and mfa:
         context["aws:MultiFactorAuthPresent"] = "true"
-        context["aws:MultiFactorAuthAge"] = "60"
+        context["aws:MultiFactorAuthAge"] = str(mfa_age)
     elif method == "grc":
         context["aws:MultiFactorAuthPresent"] = "false"
     return context
@@ -106,10 +124,12 @@ def kms_key_policy(target: GitTarget) -> Policy:
     return parse_policy(document, "aws/codecommit key policy", kind="resource")
 
 
-def method_requests(target: GitTarget, method: str) -> list[tuple[Request, Policy | None]]:
+def method_requests(
+    target: GitTarget, method: str, mfa_age: int = 60
+) -> list[tuple[Request, Policy | None]]:
     """The requests one git fetch/push makes with `method`, each with its resource policy."""
     mfa = method == "grc"
-    context = git_request_context(method, mfa=mfa, region=target.region)
+    context = git_request_context(method, mfa=mfa, region=target.region, mfa_age=mfa_age)
     requests: list[tuple[Request, Policy | None]] = [
         (Request(action, target.repo_arn, target.user_arn, context), None) for action in GIT_ACTIONS
     ]
@@ -127,11 +147,21 @@ def method_requests(target: GitTarget, method: str) -> list[tuple[Request, Polic
 
 
 def _verdict(
-    method: str, target: GitTarget, policies: Sequence[Policy], boundaries: Sequence[Policy]
+    method: str,
+    target: GitTarget,
+    policies: Sequence[Policy],
+    boundaries: Sequence[Policy],
+    scps: ScpLevels,
+    mfa_age: int = 60,
 ) -> MethodVerdict:
     results: list[tuple[Request, Evaluation]] = [
-        (request, evaluate(request, policies, boundaries=boundaries, resource_policy=key_policy))
-        for request, key_policy in method_requests(target, method)
+        (
+            request,
+            evaluate(
+                request, policies, boundaries=boundaries, scps=scps, resource_policy=key_policy
+            ),
+        )
+        for request, key_policy in method_requests(target, method, mfa_age)
     ]
     verdicts = tuple(
         RequestVerdict(r.action, r.resource, e.decision, e.explanation) for r, e in results
@@ -153,6 +183,56 @@ def _verdict(
     return MethodVerdict(method, label, WORKS, deciding, "works", verdicts)
 
 
+def _session_verdict(
+    target: GitTarget,
+    policies: Sequence[Policy],
+    boundaries: Sequence[Policy],
+    scps: ScpLevels,
+    duration: int,
+) -> MethodVerdict:
+    """git-remote-codecommit over the whole MFA session: ages 0 to `duration` seconds.
+
+    A decision can change with the age only where a condition on
+    `aws:MultiFactorAuthAge` compares it with a number, so the verdict is taken
+    at those points (and either side of them): the first age where git stops
+    working is exact, to the second.
+    """
+    everything = [*policies, *boundaries, *(p for level in scp_levels(scps) for p in level)]
+    first = _verdict("grc", target, policies, boundaries, scps, 0)
+    if first.status != WORKS:
+        return first
+    for age in age_breakpoints(everything, duration):
+        later = _verdict("grc", target, policies, boundaries, scps, age)
+        if later.status != WORKS:
+            message = (
+                f"works until the MFA session is {age:,} s old, then {later.message} "
+                f"(sessions last {duration:,} s: ask for at most {age - 1:,} s, or change "
+                "the policy's aws:MultiFactorAuthAge limit)"
+            )
+            return replace(later, message=message, works_until=age)
+    return first
+
+
+def age_breakpoints(policies: Iterable[Policy], duration: int) -> list[int]:
+    """Session ages (1 to `duration`) where an `aws:MultiFactorAuthAge` test can change."""
+    ages = {duration}
+    for policy in policies:
+        for statement in policy.statements:
+            for condition in statement.conditions:
+                if condition.key != MFA_AGE_KEY:
+                    continue
+                for value in condition.values:
+                    try:
+                        number = float(value)
+                    except ValueError:
+                        continue
+                    if not math.isfinite(number):
+                        continue
+                    base = math.floor(number)
+                    ages.update((base - 1, base, base + 1, base + 2))
+    return sorted(age for age in ages if 0 < age <= duration)
+
+
 def _missing_grant(missing: list[tuple[Request, Evaluation]]) -> str:
     if any(r.action.startswith("codecommit:") for r, _e in missing):
         return (
@@ -167,7 +247,11 @@ def _unique(items: Iterable[MatchedStatement]) -> tuple[MatchedStatement, ...]:
 
 
 def _mfa_checks(
-    policies: Sequence[Policy], target: GitTarget, complete: bool, boundaries: Sequence[Policy]
+    policies: Sequence[Policy],
+    target: GitTarget,
+    complete: bool,
+    boundaries: Sequence[Policy],
+    scps: ScpLevels,
 ) -> tuple[MfaCheck, ...]:
     checks: list[MfaCheck] = []
     base = {"aws:RequestedRegion": target.region, "aws:SecureTransport": "true"}
@@ -176,7 +260,10 @@ def _mfa_checks(
         for variant, value in NO_MFA_VARIANTS.items():
             context = dict(base) if value is None else {**base, "aws:MultiFactorAuthPresent": value}
             result = evaluate(
-                Request(action, resource, target.user_arn, context), policies, boundaries=boundaries
+                Request(action, resource, target.user_arn, context),
+                policies,
+                boundaries=boundaries,
+                scps=scps,
             )
             # Enforcement means an explicit deny: a missing grant can be added by another
             # policy at any time. With --complete the set is final, so "not granted" is safe.
@@ -202,11 +289,32 @@ def check_git(
     *,
     complete: bool = False,
     boundaries: Sequence[Policy] = (),
+    scps: ScpLevels = (),
+    mfa_session_duration: int = DEFAULT_MFA_SESSION_DURATION,
 ) -> PolicyReport:
-    """Judge `policies`: git verdict per method, MFA enforcement, findings."""
-    methods = tuple(_verdict(method, target, policies, boundaries) for method in METHODS)
-    mfa = _mfa_checks(policies, target, complete, boundaries)
-    findings: tuple[Finding, ...] = collect_findings(policies, target, methods, mfa, boundaries)
+    """Judge `policies`: git verdict per method, MFA enforcement, findings.
+
+    `scps` are the organization's SCP levels, root first (see `evaluate`);
+    `mfa_session_duration` is how long the user's MFA session lasts (seconds):
+    git-remote-codecommit is judged over the session's whole age range, and a
+    policy limiting `aws:MultiFactorAuthAge` to less says from when git stops.
+    """
+    low, high = MFA_SESSION_RANGE
+    if not low <= mfa_session_duration <= high:
+        raise PolicyError(
+            f"MFA session duration {mfa_session_duration:,} s is outside what AWS allows "
+            f"({low:,} to {high:,} s)"
+        )
+    methods = tuple(
+        _session_verdict(target, policies, boundaries, scps, mfa_session_duration)
+        if method == "grc"
+        else _verdict(method, target, policies, boundaries, scps)
+        for method in METHODS
+    )
+    mfa = _mfa_checks(policies, target, complete, boundaries, scps)
+    findings: tuple[Finding, ...] = collect_findings(
+        policies, target, methods, mfa, boundaries, scps
+    )
     return PolicyReport(
         policies=tuple(policy.name for policy in policies),
         target=target.to_json(),
@@ -214,4 +322,6 @@ def check_git(
         methods=methods,
         mfa=mfa,
         findings=findings,
+        scps=tuple(tuple(p.name for p in level) for level in scp_levels(scps)),
+        mfa_session_duration=mfa_session_duration,
     )

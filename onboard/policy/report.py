@@ -45,6 +45,8 @@ class MethodVerdict:
     deciding: tuple[MatchedStatement, ...]
     message: str
     requests: tuple[RequestVerdict, ...] = ()
+    works_until: int | None = None
+    """For an MFA session: the session age (seconds) from which git stops working."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
@@ -53,6 +55,7 @@ class MethodVerdict:
             "label": self.label,
             "status": self.status,
             "message": self.message,
+            "worksUntil": self.works_until,
             "deciding": [m.to_json() for m in self.deciding],
             "requests": [r.to_json() for r in self.requests],
         }
@@ -107,6 +110,9 @@ class PolicyReport:
     methods: tuple[MethodVerdict, ...]
     mfa: tuple[MfaCheck, ...]
     findings: tuple[Finding, ...]
+    scps: tuple[tuple[str, ...], ...] = ()
+    """SCP names by organization level, root first."""
+    mfa_session_duration: int = 43_200
 
     @property
     def git_denied(self) -> bool:
@@ -142,6 +148,8 @@ class PolicyReport:
             "policies": list(self.policies),
             "target": self.target,
             "complete": self.complete,
+            "scps": [list(level) for level in self.scps],
+            "mfaSessionDuration": self.mfa_session_duration,
             "exitCode": self.exit_code,
             "gitWorks": not self.git_denied,
             "mfaEnforced": self.mfa_enforced,
@@ -162,6 +170,13 @@ class PolicyReport:
             f"Policies: {', '.join(self.policies)} (judged as {scope})",
             f"Target: user {self.target['user']} in {self.target['account']}, "
             f"repository {self.target['repo']} in {self.target['region']}",
+            f"MFA sessions last {self.mfa_session_duration:,} s"
+            + (
+                "; SCPs by level (root first): "
+                + " | ".join(", ".join(level) for level in self.scps)
+                if self.scps
+                else ""
+            ),
             "",
             "Git, per access method:",
         ]

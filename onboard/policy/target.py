@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from onboard.policy.document import Policy
-from onboard.policy.evaluate import Decision, Evaluation, Request, evaluate
+from onboard.policy.evaluate import Decision, Evaluation, Request, ScpLevels, evaluate
 
 # How a request can lack MFA: the key absent (long-term keys, SSH, Git
 # credentials) or present and false (temporary credentials without MFA).
@@ -62,12 +62,23 @@ class GitTarget:
         }
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What limits a user's identity policies: permissions boundaries and SCP levels."""
+
+    boundaries: Sequence[Policy] = ()
+    scps: ScpLevels = ()
+
+
+NO_LIMITS = Limits()
+
+
 def evaluate_without_mfa(
     policies: Sequence[Policy],
     target: GitTarget,
     action: str,
     resource: str,
-    boundaries: Sequence[Policy] = (),
+    limits: Limits = NO_LIMITS,
 ) -> list[Evaluation]:
     """One evaluation per way of lacking MFA (key absent, key false)."""
     base = {"aws:RequestedRegion": target.region, "aws:SecureTransport": "true"}
@@ -80,7 +91,8 @@ def evaluate_without_mfa(
                 base if value is None else {**base, "aws:MultiFactorAuthPresent": value},
             ),
             policies,
-            boundaries=boundaries,
+            boundaries=limits.boundaries,
+            scps=limits.scps,
         )
         for value in NO_MFA_VARIANTS.values()
     ]
@@ -91,9 +103,9 @@ def evaluate_with_mfa(
     target: GitTarget,
     action: str,
     resource: str,
-    boundaries: Sequence[Policy] = (),
+    limits: Limits = NO_LIMITS,
 ) -> Evaluation:
-    """The evaluation for a session with MFA."""
+    """The evaluation for a session with MFA (a minute old)."""
     context = {
         "aws:RequestedRegion": target.region,
         "aws:SecureTransport": "true",
@@ -101,19 +113,28 @@ def evaluate_with_mfa(
         "aws:MultiFactorAuthAge": "60",
     }
     return evaluate(
-        Request(action, resource, target.user_arn, context), policies, boundaries=boundaries
+        Request(action, resource, target.user_arn, context),
+        policies,
+        boundaries=limits.boundaries,
+        scps=limits.scps,
     )
 
 
-def needs_mfa(policies: Sequence[Policy], target: GitTarget, action: str, resource: str) -> bool:
+def needs_mfa(
+    policies: Sequence[Policy],
+    target: GitTarget,
+    action: str,
+    resource: str,
+    limits: Limits = NO_LIMITS,
+) -> bool:
     """True when MFA is what stands between the user and `action`.
 
     That is: allowed with an MFA session but denied without; or, when these
     policies grant nothing for it, explicitly denied without MFA and not with
     it (the MFA policy alone: getting a session first is still necessary).
     """
-    with_mfa = evaluate_with_mfa(policies, target, action, resource)
-    without = evaluate_without_mfa(policies, target, action, resource)
+    with_mfa = evaluate_with_mfa(policies, target, action, resource, limits)
+    without = evaluate_without_mfa(policies, target, action, resource, limits)
     if with_mfa.allowed:
         return any(not result.allowed for result in without)
     return with_mfa.decision is not Decision.EXPLICIT_DENY and any(

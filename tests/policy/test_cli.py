@@ -298,6 +298,8 @@ def test_exit_codes_and_summaries(
         "policies",
         "target",
         "complete",
+        "scps",
+        "mfaSessionDuration",
         "exitCode",
         "gitWorks",
         "mfaEnforced",
