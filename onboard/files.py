@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from onboard import locks
 from onboard.errors import ConfigFileError, InvalidInput, OnboardError
-from onboard.locks import STALE_GIT_LOCK, create_exclusive, folder_lock
+from onboard.locks import create_exclusive, folder_lock
 
 BACKUP_SUFFIX = ".onboard-backup"
 TEMP_SUFFIX = ".onboard-tmp"
@@ -159,26 +160,36 @@ def edit_file(
     try:
         with folder_lock(target.parent):
             _sweep(target, notes)
-            old_bytes = _read_regular(target, MAX_CONFIG_BYTES, ConfigFileError)
-            old = None if old_bytes is None else old_bytes.decode("utf-8", "surrogateescape")
-            new = change(old or "")
-            if old is not None and new == old:
-                return EditResult(path, changed=False, notes=tuple(notes))
-            if old_bytes is not None:
-                _check_writable(target)
-            backup_path: Path | None = None
-            if backup and old_bytes is not None:
-                backup_path = target.with_name(target.name + BACKUP_SUFFIX)
-                # The first backup is the file before onboard: later edits keep it.
-                if not os.path.lexists(backup_path):
-                    _replace(backup_path, old_bytes, 0o600, TEMP_SUFFIX, notes, 0.0)
-            data = new.encode("utf-8", "surrogateescape")
-            if mode is None:
-                mode = stat.S_IMODE(target.stat().st_mode) if old_bytes is not None else 0o644
-            if git_lock:
-                _replace(target, data, mode, ".lock", notes, STALE_GIT_LOCK)
-            else:
-                _replace(target, data, mode, TEMP_SUFFIX, notes, 0.0)
+            # The temporary file (for git: its `.lock`) is taken before the file is
+            # read, so git cannot write between our read and our rename.
+            suffix, stale = (".lock", locks.STALE_GIT_LOCK) if git_lock else (TEMP_SUFFIX, 0.0)
+            fd, temporary = create_exclusive(target, suffix, 0o600, notes, stale_after=stale)
+            renamed = False
+            try:
+                old_bytes = _read_regular(target, MAX_CONFIG_BYTES, ConfigFileError)
+                old = None if old_bytes is None else old_bytes.decode("utf-8", "surrogateescape")
+                new = change(old or "")
+                if old is not None and new == old:
+                    return EditResult(path, changed=False, notes=tuple(notes))
+                if old_bytes is not None:
+                    _check_writable(target)
+                backup_path: Path | None = None
+                if backup and old_bytes is not None:
+                    backup_path = target.with_name(target.name + BACKUP_SUFFIX)
+                    # The first backup is the file before onboard: later edits keep it.
+                    if not os.path.lexists(backup_path):
+                        _replace(backup_path, old_bytes, 0o600, TEMP_SUFFIX, notes, 0.0)
+                if mode is None:
+                    mode = stat.S_IMODE(target.stat().st_mode) if old_bytes is not None else 0o644
+                _write_all(fd, new.encode("utf-8", "surrogateescape"), mode)
+                os.replace(temporary, target)
+                renamed = True
+                _fsync_folder(target.parent)
+            finally:
+                os.close(fd)
+                if not renamed:
+                    with contextlib.suppress(OSError):
+                        os.unlink(temporary)
     except OSError as exc:
         raise ConfigFileError(
             f"cannot write {path}",
@@ -186,6 +197,16 @@ def edit_file(
             f"check the permissions of {target.parent}",
         ) from exc
     return EditResult(path, changed=True, backup=backup_path, notes=tuple(notes))
+
+
+def _write_all(fd: int, data: bytes, mode: int) -> None:
+    """Set `mode` (before the first byte), write `data`, fsync."""
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.fsync(fd)
 
 
 def atomic_write(path: Path, text: str, mode: int = 0o600, backup: bool = True) -> EditResult:
@@ -222,14 +243,12 @@ def _replace(
     fd, temporary = create_exclusive(target, suffix, mode, notes, stale_after=stale_after)
     renamed = False
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_all(fd, data, mode)
         os.replace(temporary, target)
         renamed = True
         _fsync_folder(target.parent)
     finally:
+        os.close(fd)
         if not renamed:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)

@@ -92,13 +92,13 @@ def test_backup_temp_has_final_mode_from_first_byte(
     target.write_text("secret\n")
     target.chmod(0o644)
     seen: list[int] = []
-    real_fdopen = os.fdopen
+    real_write = os.write
 
-    def spy(fd: int, *args: object, **kwargs: object) -> object:
-        seen.append(stat.S_IMODE(os.fstat(fd).st_mode))  # before a single byte is written
-        return real_fdopen(fd, *args, **kwargs)  # type: ignore[call-overload]
+    def spy(fd: int, data: bytes) -> int:
+        seen.append(stat.S_IMODE(os.fstat(fd).st_mode))  # the mode when each byte lands
+        return real_write(fd, data)
 
-    monkeypatch.setattr(files.os, "fdopen", spy)
+    monkeypatch.setattr(files.os, "write", spy)
     old_umask = os.umask(0)
     try:
         atomic_write(target, "new\n")
