@@ -178,7 +178,7 @@ class OnboardApp(App[int]):
         question.quit_question = True
         self.push_screen(question, answered)
 
-    def _push_tool(self, module_name: str, class_name: str, command: str) -> None:
+    def _push_tool(self, module_name: str, class_name: str, command: str, **extra: object) -> None:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -189,11 +189,13 @@ class OnboardApp(App[int]):
         screen_class = getattr(module, class_name)
         if isinstance(self.screen, screen_class):
             return
-        self.push_screen(screen_class(self.settings))
+        self.push_screen(screen_class(self.settings, **extra))
 
     def action_doctor(self) -> None:
         """Open the doctor (the helpdesk's checks for 'git stopped working')."""
-        self._push_tool("screens.doctor", "DoctorScreen", "onboard doctor")
+        # The doctor reads the account with the MFA session this walkthrough holds.
+        self._push_tool("screens.doctor", "DoctorScreen", "onboard doctor",
+                        session=self.state.session, repo=self.state.repo)  # fmt: skip
 
     def action_resync(self) -> None:
         """Open MFA resync (for a device whose codes drifted)."""

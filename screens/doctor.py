@@ -9,7 +9,8 @@ checks for that user, with the helpdesk's credentials).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,6 +26,9 @@ from onboard.doctor.findings import Finding
 from onboard.doctor.report import DoctorRun, redact, to_markdown
 from onboard.runtime import helpdesk_settings
 from onboard.settings import Settings
+
+if TYPE_CHECKING:
+    from onboard.aws.models import SessionCredentials
 
 ICONS = {"ok": "✓", "warn": "!", "fail": "✗", "skipped": "–"}
 
@@ -63,9 +67,19 @@ class DoctorScreen(Screen[None]):
         elapsed: float
         generation: int
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        session: SessionCredentials | None = None,
+        repo: str | None = None,
+    ) -> None:
+        """`session`: the MFA session the walkthrough holds (the doctor reads the account
+        with it, as the walkthrough does); `repo`: the repository the walkthrough chose."""
         super().__init__()
         self.settings = settings
+        self.session = session
+        self.repo = repo
         self.findings: dict[str, Finding] = {}
         self.last_run: DoctorRun | None = None
         self._generation = 0
@@ -103,7 +117,13 @@ class DoctorScreen(Screen[None]):
     def run_doctor(self, user: str | None, generation: int) -> None:
         """The checks, in a thread: only `post_message` from here."""
         settings = helpdesk_settings(self.settings) if user else self.settings
-        ctx = DoctorContext(settings, repo=settings.repo, subject_user=user)
+        ctx = DoctorContext(
+            settings,
+            repo=self.repo or settings.repo,
+            subject_user=user,
+            session=None if user else self.session,
+            cwd=Path.cwd(),
+        )
         worker = get_current_worker()
 
         def arrived(finding: Finding) -> None:

@@ -14,7 +14,7 @@ from onboard.settings import Settings
 from screens.doctor import DoctorScreen
 from screens.resync import ResyncScreen
 
-from .conftest import self_settings
+from .conftest import self_settings, set_up_https_helper
 
 
 class Host(App[None]):
@@ -122,3 +122,35 @@ def test_resync_screen_snapshot(snap_compare: object) -> None:
     """The resync screen as it opens (no AWS call happens before a button is pressed)."""
     app = Host(ResyncScreen, Settings())
     assert snap_compare(app, terminal_size=(100, 30), run_before=_still)  # type: ignore[operator]
+
+
+async def test_walkthrough_doctor_reads_the_account_with_the_walkthroughs_session() -> None:
+    """ctrl+d in the walkthrough: the doctor uses the MFA session the app holds."""
+    from onboard.aws.gateway import Gateway
+
+    sandbox = Sandbox.start("breaks-git")
+    try:
+        settings = self_settings(sandbox)
+        set_up_https_helper(settings)
+        gateway = Gateway.from_settings(settings)
+        device = gateway.create_virtual_mfa_device("new-hire")
+        now = time.time()
+        code = lambda offset: sandbox.totp_now(device.serial, now + offset)  # noqa: E731
+        gateway.enable_mfa_device("new-hire", device.serial, code(-30), code(0))
+        session = gateway.get_session_token(device.serial, code(30))
+
+        class Walkthrough(App[None]):
+            def on_mount(self) -> None:
+                self.push_screen(DoctorScreen(settings, session=session, repo="my-repo"))
+
+        app = Walkthrough()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _wait_workers(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, DoctorScreen)
+            verdict = screen.findings["policy.verdict"]
+            assert verdict.status == "fail", verdict  # read with the session, not skipped
+            assert "mfa-policy-denies-git" in verdict.causes
+            assert screen.findings["live.https-helper"].status == "fail"
+    finally:
+        sandbox.stop()
