@@ -195,7 +195,7 @@ def run_check(args: argparse.Namespace) -> int:
         if not re.fullmatch(r"[\w+=,.@-]{1,100}", value):
             raise PolicyError(f"{option}: {value!r} is not a valid name")
     if not args.policies and not args.scp_levels and not args.boundary:
-        raise PolicyError("policy check: give at least one policy file (or --scp/--boundary)")
+        raise PolicyError("policy check: give at least one POLICY.json file (or --scp/--boundary)")
     policies = [load_policy(path) for path in args.policies]
     boundaries = [load_policy(path, "boundary") for path in args.boundary]
     scps = [[load_policy(path, "scp") for path in level if path] for level in args.scp_levels]

@@ -210,10 +210,11 @@ def test_simulate_file_and_stdin(
 
 def test_usage_errors_exit_3_not_2(capsys: pytest.CaptureFixture[str]) -> None:
     # 2 means "MFA not enforced" for `policy check`: a usage error must not look like it.
-    with pytest.raises(SystemExit) as caught:
-        main(["policy", "check"])
-    assert caught.value.code == 3
+    assert main(["policy", "check"]) == 3  # no policy at all: nothing to judge
     assert "POLICY.json" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as caught:
+        main(["policy", "check", "--no-such-flag"])
+    assert caught.value.code == 3
     assert main(["policy"]) == 3
 
 

@@ -133,4 +133,4 @@ def test_cli_without_identity_policy(capsys: pytest.CaptureFixture[str], tmp_pat
     assert request["decision"] == "ImplicitlyDenied"
     assert "none is attached" in request["explanation"]
     code, _, err = run(capsys, "policy", "check")
-    assert code == 3 and "give at least one policy file" in err
+    assert code == 3 and "give at least one POLICY.json" in err
