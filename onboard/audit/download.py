@@ -41,6 +41,7 @@ def download_account(
 ) -> AccountData:
     """Everything the audit needs from one account (keys only of the users `select` keeps)."""
     gateway = gateway.with_options(extra={"max_pool_connections": max(10, max_concurrency)})
+    gateway.use_fast_timestamps()
     gateway.client("iam")  # built here: building clients is not thread-safe, using them is
 
     def pages(count: int) -> None:
@@ -49,7 +50,7 @@ def download_account(
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="audit-download") as pool:
         details = pool.submit(gateway.authorization_details, pages)
         report = pool.submit(gateway.credential_report)
-        devices = pool.submit(gateway.list_virtual_mfa_devices, "Any")
+        devices = pool.submit(gateway.virtual_mfa_devices)
         data = AccountData(
             account,
             name,

@@ -172,3 +172,14 @@ def test_scp_levels_from_named_documents_reach_the_judgment() -> None:
     )
     (user,) = judge_account(data)
     assert user.deciding["grc"] == "acct DenyCC Statement[0] (NoCC)"
+
+
+def test_fast_timestamps_read_what_iam_sends() -> None:
+    from datetime import UTC, datetime
+
+    from onboard.aws.inventory import fast_timestamp
+
+    assert fast_timestamp("2026-12-03T08:25:46Z") == datetime(2026, 12, 3, 8, 25, 46, tzinfo=UTC)
+    assert fast_timestamp("2026-12-03T08:25:46.242714+00:00").microsecond == 242714
+    assert fast_timestamp("2026-12-03T08:25:46").tzinfo is not None
+    assert fast_timestamp("Thu, 03 Dec 2026 08:25:46 GMT").year == 2026  # botocore's fallback
