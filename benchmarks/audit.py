@@ -26,9 +26,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from onboard.audit.download import download_account, scp_levels_for
-from onboard.audit.judge import JudgeStats, judge_account
+from onboard.audit.judge import judge_account
 from onboard.audit.model import AccountData
 from onboard.audit.report import audit
+from onboard.audit.verdict import JudgeStats
 from onboard.aws.gateway import Gateway
 from onboard.aws.models import AuthorizationDetails, IamGroupDetail, IamUserDetail
 from onboard.sandbox.account import Sandbox

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from onboard.audit.findings import account_findings
-from onboard.audit.judge import JudgeStats, PolicyCache, judge_account
+from onboard.audit.judge import PolicyCache, judge_account
 from onboard.audit.model import AccountData, Finding, UserAudit
+from onboard.audit.verdict import JudgeStats
 from onboard.policy.git import METHODS
 
 SCHEMA = "onboard-audit/1"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from onboard.audit.judge import JudgeStats, judge_account
+from onboard.audit.judge import judge_account
 from onboard.audit.model import ALLOWED, DENIED, AccountData, NamedDocument
 from onboard.audit.scp import PolicyAnswers, ScpLevels, evaluate_with_scps
+from onboard.audit.verdict import JudgeStats
 from onboard.aws.models import (
     AuthorizationDetails,
     IamGroupDetail,
