@@ -55,6 +55,14 @@ class _Lazy:
         return self._value
 
 
+class Unusable(OnboardError):
+    """The account gateway cannot be used at all; `cause` is the explain cause id."""
+
+    def __init__(self, what: str, why: str, next_step: str, *, cause: str) -> None:
+        super().__init__(what, why, next_step)
+        self.cause = cause
+
+
 @dataclass
 class DoctorContext:
     """What the checks look at: settings, whose account, which repo; memoised facts.
@@ -208,16 +216,18 @@ class DoctorContext:
             bounded(lambda: (gateway._session.get_credentials(), gateway.client("sts")),
                     self.live_timeout)  # fmt: skip
         except Unanswered as exc:
-            raise OnboardError(
+            raise Unusable(
                 f"the AWS credentials gave {exc}",
                 "a credential_process or SSO refresh that does not return",
-                "see credentials.identity",
+                "run the profile's credential_process (or aws sso login) by hand",
+                cause="credential-process-failed",
             ) from None
         except ValueError as exc:
-            raise OnboardError(
+            raise Unusable(
                 f"AWS cannot be called: {exc}",
                 "botocore refuses the endpoint (AWS_ENDPOINT_URL?)",
                 "fix or unset AWS_ENDPOINT_URL",
+                cause="aws-endpoint-invalid",
             ) from None
         return gateway
 

@@ -146,8 +146,17 @@ def check_identity(ctx: DoctorContext) -> Finding:
         )
         return gateway.whoami()
 
+    def shared() -> Any:
+        return ctx.fact("whoami", lambda: ctx.gateway().whoami())
+
+    same = keys is None and _same_as_account(ctx, chain)
     try:
-        identity = ctx.fact("chain whoami", lambda: bounded(whoami, ctx.live_timeout))
+        # The same chain as the account reads: one STS call serves both.
+        identity = (
+            shared()
+            if same
+            else ctx.fact("chain whoami", lambda: bounded(whoami, ctx.live_timeout))
+        )
     except Unanswered as exc:
         return _fail(
             f"{chain.user}'s credentials ({chain.where}) gave {exc}",
@@ -205,6 +214,17 @@ def _missing_named_profile(chain: chains.Chain, data: dict[str, Any]) -> Finding
     )
 
 
+def _same_as_account(ctx: DoctorContext, chain: chains.Chain) -> bool:
+    """The chain resolves exactly as the account gateway (no session swapped in)."""
+    if ctx.session is not None or ctx.session_profile() is not None or chain.env != ctx.env():
+        return False
+    env = ctx.env()
+    keys = bool(env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"))
+    named = env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE")
+    account = ctx.settings.profile or (None if keys else named)
+    return (chain.profile or "default") == (account or "default")
+
+
 def _helpdesk_identity(ctx: DoctorContext) -> Finding:
     try:
         identity = ctx.fact("whoami", lambda: ctx.gateway().whoami())
@@ -224,6 +244,10 @@ def _identity_error(
 ) -> Finding:
     code = str(getattr(exc, "code", "") or "")
     name = type(exc).__name__
+    cause = getattr(exc, "cause", None)
+    if cause is not None:  # the account gateway could not be built (see DoctorContext)
+        return _fail(f"{exc.what} ({chain.user}, {chain.where})", str(cause),
+                     Fix(exc.next_step or "see the reason"), exc.why, **data)  # fmt: skip
     why = exc.why or exc.what
     who = f"{chain.user} ({chain.where})"
     new_session = Fix("Get a new MFA session: run onboard (session step)")

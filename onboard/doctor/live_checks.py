@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from onboard.doctor.context import CheckSpec, DoctorContext
 from onboard.doctor.explain import explain
 from onboard.doctor.findings import Finding, Fix, skipped
-from onboard.doctor.lsremote import run_ls_remote
+from onboard.doctor.lsremote import LiveResult, run_ls_remote
 from onboard.doctor.remotes import Target
 from onboard.git import config as gitconfig
 
@@ -71,9 +71,7 @@ def _ls_remote(
     target: Target | None = None,
 ) -> Finding:
     check_id = check_id or f"{LIVE_PREFIX}{method}"
-    live = run_ls_remote(
-        url, _env(ctx), ctx.live_timeout, early_at_store=early_at_store, cwd=ctx.cwd
-    )
+    live = probe(ctx, url, method, early_at_store)
     result = live.result
     where = {"method": method, "url": url}
     if target is not None:
@@ -109,6 +107,22 @@ def _ls_remote(
             **timing,
         },
     )
+
+
+def probe(ctx: DoctorContext, url: str, method: str, early_at_store: bool = False) -> LiveResult:
+    """`git ls-remote URL` once per run (git.remote reads the same answer: no second git)."""
+    return ctx.fact(
+        f"ls-remote {url}",
+        lambda: run_ls_remote(
+            url, _env(ctx), ctx.live_timeout, early_at_store=early_at_store, cwd=ctx.cwd
+        ),
+    )
+
+
+def probe_target(ctx: DoctorContext, target: Target) -> LiveResult:
+    """The live answer for `target`, shared with the live check (one git per URL)."""
+    ((method, _, early),) = _target_runs(ctx, [target])
+    return probe(ctx, target.url, method, early)
 
 
 def _target_runs(ctx: DoctorContext, targets: Sequence[Target]) -> list[tuple[str, Target, bool]]:

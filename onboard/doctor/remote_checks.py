@@ -94,6 +94,11 @@ def _fixed_url(target: Target, region: str | None = None, repo: str | None = Non
 def _judge(ctx: DoctorContext, target: Target) -> Finding | None:
     """None when the repository is there; else a failure naming where it is, or what is near."""
     where = f"{target.label} ({target.url})"
+    from onboard.doctor.live_checks import probe_target
+
+    live = probe_target(ctx, target)
+    if live.result.ok:
+        return None  # git reached it: it exists there, no AWS call needed
     if _exists(ctx, target.region, target.repo):
         return None
     move = f"git remote set-url {target.remote} " if target.remote else "use "
