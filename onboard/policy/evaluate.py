@@ -311,14 +311,19 @@ def _denied_text(request: Request, matched: tuple[MatchedStatement, ...]) -> str
 
 
 def _unique(hits: _Hits) -> _Hits:
-    """Drop repeats (a resource statement can hit twice), keeping order; by identity, for speed."""
+    """Drop repeats (a resource statement can hit twice), keeping order; by identity, for speed.
+
+    Keyed by policy and statement: two policies with the same document share their
+    compiled statements (the policy cache), and each still counts.
+    """
     if len(hits) < 2:
         return hits
-    seen: set[int] = set()
+    seen: set[tuple[int, int]] = set()
     out: _Hits = []
     for hit in hits:
-        if id(hit[1]) not in seen:
-            seen.add(id(hit[1]))
+        key = (id(hit[0]), id(hit[1]))
+        if key not in seen:
+            seen.add(key)
             out.append(hit)
     return out
 
