@@ -8,6 +8,7 @@ codes is `InvalidAuthenticationCode`; the message then lists what to check.
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,6 +18,21 @@ from onboard.mfa.codes import CodeDiagnosis, check_codes, validate_code
 
 if TYPE_CHECKING:
     from onboard.aws.gateway import Gateway
+
+RESYNC_WINDOW_STEPS = 20
+"""How far (30 s steps, either way) a device's codes may have drifted for ResyncMFADevice.
+
+Resync exists for devices out of step, so AWS looks wider than for enabling; the
+sandbox models the same window (twice the enable window), and the precheck must
+never refuse codes the service would take."""
+
+_RESYNC_WORDING = {
+    "other-device": "Neither code matches this device within {minutes} minutes either way: "
+    "your app may be showing another AWS entry (another account or an older device). Use "
+    "the entry for this device; if it is gone, the device is lost: `onboard mfa lost`.",
+    "not-consecutive": "The codes are not two codes in a row from this device: type one "
+    "code, wait for the next one (do not skip one), and type that.",
+}
 
 
 @dataclass(frozen=True)
@@ -48,9 +64,22 @@ def precheck(
         )
     if seed_base32 is None or now is None:
         return None
-    diagnosis = check_codes(seed_base32, first, second, now=now)
-    if not diagnosis.ok and diagnosis.problem not in ("clock-skew",):
-        raise InvalidInput("these codes will not resync the device", diagnosis.message, "")
+    diagnosis = check_codes(seed_base32, first, second, now=now, max_skew_steps=RESYNC_WINDOW_STEPS)
+    if diagnosis.problem == "clock-skew" and diagnosis.skew_seconds is not None:
+        # A drifted device is what resync is for: say so, in resync's words.
+        seconds = diagnosis.skew_seconds
+        direction = "ahead of" if seconds > 0 else "behind"
+        return dataclasses.replace(
+            diagnosis,
+            message=f"The device ran about {abs(seconds)} seconds {direction} AWS's clock; "
+            "resync lines AWS up with it. If the phone's clock is wrong, set it to automatic "
+            "time as well.",
+        )
+    if not diagnosis.ok:
+        message = _RESYNC_WORDING.get(str(diagnosis.problem), diagnosis.message).format(
+            minutes=RESYNC_WINDOW_STEPS * 30 // 60
+        )
+        raise InvalidInput("these codes will not resync the device", message, "")
     return diagnosis
 
 

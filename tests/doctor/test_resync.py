@@ -65,6 +65,22 @@ def test_precheck_with_seed_diagnoses_order_and_allows_skew(onboarded: Sandbox) 
     fast_first, fast_second, _ = _codes(onboarded, offset_steps=8)
     skewed = resync.precheck(fast_first, fast_second, seed_base32=seed, now=now)
     assert skewed is not None and skewed.problem == "clock-skew"
+    assert "resync lines AWS up with it" in skewed.message
+
+
+def test_precheck_accepts_the_drift_aws_accepts_for_a_resync(onboarded: Sandbox) -> None:
+    """A device 15 steps (7.5 min) fast: beyond enrolment's window, within resync's."""
+    gateway = Gateway.from_settings(self_settings(onboarded))
+    seed = onboarded.mfa_seed(onboarded.mfa_serial)
+    first, second, now = _codes(onboarded, offset_steps=15)
+    diagnosis = resync.precheck(first, second, seed_base32=seed, now=now)
+    assert diagnosis is not None and diagnosis.problem == "clock-skew"
+    # and the service takes them: the precheck never refuses what AWS accepts
+    result = resync.resync(gateway, "new-hire", onboarded.mfa_serial, first, second, diagnosis)
+    assert "back in sync" in result.message and "ahead of AWS" in result.message
+    far_first, far_second, _ = _codes(onboarded, offset_steps=40)
+    with pytest.raises(InvalidInput, match="within 10 minutes"):
+        resync.precheck(far_first, far_second, seed_base32=seed, now=now)
 
 
 def test_aws_refusing_the_codes_says_what_to_check(onboarded: Sandbox) -> None:
