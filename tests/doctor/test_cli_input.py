@@ -36,6 +36,7 @@ def no_sandbox(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         (["doctor", "--user", ""], "not an IAM user name"),
         (["doctor", "--user", "bob smith"], "not an IAM user name"),
         (["doctor", "--only", "nothing."], "no check starts with"),
+        (["doctor", "--url", "https://github.com/a/b"], "not a CodeCommit clone URL"),
         (["mfa", "resync", "--codes", "abc", "def"], "not a code"),
         (["mfa", "resync", "--codes", "123456", "123456"], "both codes are the same"),
     ],
