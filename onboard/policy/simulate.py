@@ -114,10 +114,11 @@ def simulate_json(data: bytes, name: str = "batch") -> list[dict[str, Any]]:
             }
         else:
             batch = _items.decode(data)
-    except msgspec.ValidationError:
-        batch = _values.decode(data)  # valid JSON of another shape: batch_requests says so
-    except DECODE_ERRORS as exc:
-        raise PolicyError(describe(data, name, exc)) from None
+    except DECODE_ERRORS:
+        try:  # valid JSON of another shape: batch_requests says what is wrong with it
+            batch = _values.decode(data)
+        except DECODE_ERRORS as exc:
+            raise PolicyError(describe(data, name, exc)) from None
     requests, policies = batch_requests(batch, name)
     resolver = _Resolver(policies)
     matched_json: dict[int, tuple[MatchedStatement, dict[str, object]]] = {}
@@ -128,8 +129,11 @@ def _expand(raw: msgspec.Raw, index: int) -> object:
     """One request's fields as values, its policy lists as lists of `Raw` documents."""
     try:
         fields = _fields.decode(raw)
-    except msgspec.ValidationError:
-        return _values.decode(raw)  # not an object: `_simulate_one` says so
+    except DECODE_ERRORS:
+        try:
+            return _values.decode(raw)  # not an object: `_simulate_one` says so
+        except DECODE_ERRORS as exc:
+            raise PolicyError(f"request {index}: {_reason(exc)}") from None
     request: dict[str, Any] = {}
     for key, value in fields.items():
         try:
@@ -149,6 +153,8 @@ def _reason(error: Exception) -> str:
         return "nested too deeply"
     if isinstance(error, UnicodeDecodeError):
         return "not UTF-8 text"
+    if "out of range" in str(error):
+        return "a number too large to use (integers up to 4,300 digits)"
     return f"invalid JSON value ({error})"
 
 
