@@ -24,7 +24,14 @@ from onboard.audit.model import (
     UserAudit,
 )
 from onboard.audit.scp import PolicyAnswers, ScpLevels
-from onboard.audit.verdict import JudgeStats, Plan, SetJudge, SetVerdict, unknown_verdict
+from onboard.audit.verdict import (
+    Behaviors,
+    JudgeStats,
+    Plan,
+    SetJudge,
+    SetVerdict,
+    unknown_verdict,
+)
 from onboard.aws.models import CredentialReportRow, IamUserDetail, VirtualMfaDeviceInfo
 from onboard.policy import Policy, PolicyError, parse_policy
 from onboard.policy.target import GitTarget
@@ -132,6 +139,12 @@ def judge_account(
         return found
 
     verdicts: dict[tuple[object, ...], SetVerdict] = {}
+    behaviours = Behaviors(plan, answers)
+    by_behaviour: dict[tuple[object, ...], SetVerdict] = {}
+    # Verdicts follow from per-policy answers only when the key policy and SCPs answer
+    # alike for every user (they do unless they name principals).
+    key_relevance = answers.relevance(plan.key_policy, "kms:decrypt", True)
+    shared_answers = not scps.by_principal and not (key_relevance and key_relevance[0])
     devices = _devices_by_user(data.devices)
     results: list[UserAudit] = []
     moment = now or datetime.now(UTC)
@@ -158,11 +171,24 @@ def judge_account(
             try:
                 identity = [cache.get(d, t, "identity") for d, t, _ in keyed]
                 bounds = [cache.get(d, t, "boundary") for d, t, _ in bkeyed]
-                verdict = SetJudge(identity, bounds, scps, target, stats, answers, plan).verdict()
             except PolicyError as exc:
                 verdict = unknown_verdict(str(exc))
+            else:
+                behaviour: tuple[object, ...] | None = None
+                if shared_answers and not bounds:
+                    numbers = [behaviours.of(policy, target) for policy in identity]
+                    behaviour = (tuple(sorted(n for n, _ in numbers if n >= 0)),)
+                    if any(alone for _, alone in numbers):
+                        behaviour += (user.name,)
+                    verdict = by_behaviour.get(behaviour)
+                if verdict is None:
+                    judge = SetJudge(identity, bounds, scps, target, stats, answers, plan)
+                    verdict = judge.verdict()
+                    if behaviour is not None:
+                        by_behaviour[behaviour] = verdict
             verdicts[signature] = verdict
         results.append(_user_audit(data, user, verdict, devices, moment))
+    stats.engine_evaluations += answers.evaluations
     return results
 
 

@@ -14,7 +14,15 @@ import json
 import re
 from collections.abc import Sequence
 
-from onboard.policy import Decision, MatchedStatement, Policy, Request, evaluate, parse_policy
+from onboard.policy import (
+    Decision,
+    MatchedStatement,
+    Policy,
+    Request,
+    Statement,
+    evaluate,
+    parse_policy,
+)
 
 NOT_GRANTED = "not granted: no policy allows"
 _PRINCIPAL_KEYS = re.compile(r"aws:(username|userid|principal\w*)", re.IGNORECASE)
@@ -35,8 +43,21 @@ class ScpLevels:
         )
         self._answers: dict[tuple[object, ...], ScpAnswer] = {}
 
-    def answer(self, request: Request, key: tuple[object, ...]) -> ScpAnswer:
-        """What the SCPs say of `request`; `key` identifies it (action, resource, context)."""
+    def answer(
+        self,
+        request: Request,
+        key: tuple[object, ...],
+        shared_key: tuple[object, ...] | None = None,
+    ) -> ScpAnswer:
+        """What the SCPs say of `request`; `key` identifies it (action, resource, context).
+
+        `shared_key` (the request without the user's own ARN as resource) is used
+        when no SCP statement for the action looks at the resource.
+        """
+        if shared_key is not None:
+            action = request.action.lower()
+            if all(_resource_agnostic(p.statements_for(action)) for lv in self.levels for p in lv):
+                key = shared_key
         if self.by_principal:
             key = (*key, request.principal)
         found = self._answers.get(key)
@@ -78,23 +99,29 @@ class PolicyAnswers:
 
     def __init__(self) -> None:
         self._answers: dict[tuple[object, ...], tuple[Decision, tuple[MatchedStatement, ...]]] = {}
-        self._per_user: dict[tuple[int, str], bool | None] = {}
+        self._per_user: dict[tuple[int, str], tuple[bool, bool] | None] = {}
+        self.evaluations = 0
+        """Policies evaluated by the engine (each policy once per distinct request)."""
 
-    def _relevance(self, policy: Policy, action: str, resource: bool) -> bool | None:
-        """None: nothing in `policy` covers `action`; else whether its answer is per user."""
+    def relevance(
+        self, policy: Policy, action: str, resource: bool = False
+    ) -> tuple[bool, bool] | None:
+        """None: nothing in `policy` covers `action`; else (answer is per user, answer is the
+        same whatever the resource)."""
         key = (id(policy), action)
         if key in self._per_user:
             return self._per_user[key]
         candidates = policy.statements_for(action)
-        found: bool | None = None
+        found: tuple[bool, bool] | None = None
         if candidates:
             text = json.dumps([st.raw for st in candidates])
-            found = "${" in text or bool(_PRINCIPAL_KEYS.search(text))
-            if resource and not found:
+            by_user = "${" in text or bool(_PRINCIPAL_KEYS.search(text))
+            if resource and not by_user:
                 # A resource policy names principals: only "*" answers alike for everyone.
-                found = not all(
+                by_user = not all(
                     st.principal is not None and st.principal.anyone for st in candidates
                 )
+            found = (by_user, not by_user and _resource_agnostic(candidates))
         self._per_user[key] = found
         return found
 
@@ -104,15 +131,24 @@ class PolicyAnswers:
         request: Request,
         key: tuple[object, ...],
         resource_policy: Policy | None = None,
+        shared_key: tuple[object, ...] | None = None,
     ) -> tuple[Decision, tuple[MatchedStatement, ...]]:
-        """`policy` alone (or `resource_policy` alone, with no identity policy) on `request`."""
+        """`policy` alone (or `resource_policy` alone, with no identity policy) on `request`.
+
+        `shared_key` names the request without its resource (the user's own ARN):
+        used when no statement of the policy looks at the resource.
+        """
         judged = resource_policy or policy
-        by_user = self._relevance(judged, request.action.lower(), resource_policy is not None)
-        if by_user is None:  # nothing in it covers the action: most policies, most requests
+        relevance = self.relevance(judged, request.action.lower(), resource_policy is not None)
+        if relevance is None:  # nothing in it covers the action: most policies, most requests
             return _NOTHING
+        by_user, agnostic = relevance
+        if agnostic and shared_key is not None:
+            key = shared_key
         cache_key = (id(judged), key, request.principal if by_user else None)
         found = self._answers.get(cache_key)
         if found is None:
+            self.evaluations += 1
             if resource_policy is not None:
                 result = evaluate(request, (), resource_policy=resource_policy)
             else:
@@ -120,6 +156,11 @@ class PolicyAnswers:
             found = (result.decision, result.matched)
             self._answers[cache_key] = found
         return found
+
+
+def _resource_agnostic(statements: Sequence[Statement]) -> bool:
+    """Every statement applies to any resource (`Resource: "*"`, or none at all)."""
+    return all(st.resources is None or st.resources.matches_all for st in statements)
 
 
 _NOTHING: tuple[Decision, tuple[MatchedStatement, ...]] = (Decision.IMPLICIT_DENY, ())
@@ -133,17 +174,18 @@ def evaluate_with_scps(
     resource_policy: Policy | None,
     key: tuple[object, ...],
     answers: PolicyAnswers | None = None,
+    shared_key: tuple[object, ...] | None = None,
 ) -> tuple[Decision, tuple[str, ...]]:
     """The decision and the deciding statements (labels): explicit denies first, then SCPs."""
     if boundaries or answers is None:
         base = evaluate(request, identity, boundaries=boundaries, resource_policy=resource_policy)
         decision, matched = base.decision, base.matched
     else:
-        decision, matched = _combined(request, identity, resource_policy, key, answers)
+        decision, matched = _combined(request, identity, resource_policy, key, answers, shared_key)
     if decision is Decision.EXPLICIT_DENY:
         return decision, _deny_labels(matched)
     if scps.levels:
-        scp_decision, labels = scps.answer(request, key)
+        scp_decision, labels = scps.answer(request, key, shared_key)
         if scp_decision is not Decision.ALLOWED:
             return scp_decision, labels
     if decision is Decision.ALLOWED:
@@ -157,9 +199,10 @@ def _combined(
     resource_policy: Policy | None,
     key: tuple[object, ...],
     answers: PolicyAnswers,
+    shared_key: tuple[object, ...] | None,
 ) -> tuple[Decision, tuple[MatchedStatement, ...]]:
     """AWS's logic for identity policies (and a resource policy), from per-policy answers."""
-    parts = [answers.answer(policy, request, key) for policy in identity]
+    parts = [answers.answer(policy, request, key, None, shared_key) for policy in identity]
     denies = [m for d, matched in parts if d is Decision.EXPLICIT_DENY for m in matched]
     if denies:
         return Decision.EXPLICIT_DENY, tuple(denies)

@@ -46,6 +46,11 @@ class JudgeStats:
     users: int = 0
     policy_sets: int = 0
     evaluations: int = 0
+    """Requests judged for a whole policy set (each once per set)."""
+    engine_evaluations: int = 0
+    """Single policies evaluated by the engine (each once per distinct request)."""
+    verdicts: int = 0
+    """Policy sets judged (sets whose policies answer alike share one judgment)."""
 
 
 # --- evaluation of one policy set --------------------------------------------------------------
@@ -85,6 +90,7 @@ class SetJudge:
                 resource_policy,
                 prepared.key,
                 self.answers,
+                prepared.shared_key,
             )
             found = _Outcome(prepared.action, decision, labels)
             self._cache[prepared.key] = found
@@ -108,13 +114,21 @@ class SetJudge:
         for action, kind, variants in self.plan.mfa:
             resource = self.target.resource(kind)
             for context, context_key in variants:
-                prepared = _Prepared(action, resource, context, (action, resource, context_key))
+                prepared = _Prepared(
+                    action,
+                    resource,
+                    context,
+                    (action, resource, context_key),
+                    shared_key=(action, kind, context_key) if kind == "user" else None,
+                )
                 if self.outcome(prepared).decision is Decision.ALLOWED:
                     callable_without.append(action)
                     break
         return not callable_without, tuple(callable_without)
 
     def verdict(self) -> SetVerdict:
+        """Judge the set: git per method, MFA enforcement."""
+        self.stats.verdicts += 1
         git: dict[str, str] = {}
         deciding: dict[str, str] = {}
         for method in METHODS:
@@ -132,10 +146,29 @@ class _Prepared:
     context: Mapping[str, str]
     key: tuple[object, ...]
     key_policy: bool = False
+    shared_key: tuple[object, ...] | None = None
+    """For a request on the user's own ARN: its key without that ARN."""
 
 
 class Plan:
     """The requests git and the MFA samples make, prepared once per account and region."""
+
+    def every(self, target: GitTarget) -> list[_Prepared]:
+        """Each distinct request of the plan, the MFA samples on `target`'s resources."""
+        found = list(self.git_unique)
+        for action, kind, variants in self.mfa:
+            resource = target.resource(kind)
+            found.extend(
+                _Prepared(
+                    action,
+                    resource,
+                    context,
+                    (action, resource, context_key),
+                    shared_key=(action, kind, context_key) if kind == "user" else None,
+                )
+                for context, context_key in variants
+            )
+        return found
 
     def __init__(self, account: str, region: str, repo: str) -> None:
         target = GitTarget(account=account, region=region, repo=repo)
@@ -163,6 +196,8 @@ class Plan:
                     )
                     for a in KMS_ACTIONS
                 ]
+        unique = {p.key: p for prepared in self.git.values() for p in prepared}
+        self.git_unique = list(unique.values())
         base = {"aws:RequestedRegion": region, "aws:SecureTransport": "true"}
         self.mfa: list[tuple[str, str, list[tuple[Mapping[str, str], tuple[object, ...]]]]] = []
         for action, kind in MFA_SAMPLES:
@@ -203,3 +238,42 @@ def unknown_verdict(error: str) -> SetVerdict:
     git = dict.fromkeys(METHODS, UNKNOWN)
     deciding = dict.fromkeys(METHODS, f"cannot judge: {error}")
     return SetVerdict(git, deciding, False, ("(policy could not be read)",))
+
+
+class Behaviors:
+    """Each policy's answers to every request of the plan, as a small number.
+
+    Two policy sets whose policies answer every request alike get the same
+    verdict (the verdict is a function of those answers), so a user whose own
+    inline policy changes nothing git or the MFA samples ask about shares the
+    verdict of the others, after that policy was evaluated on every request.
+    """
+
+    def __init__(self, plan: Plan, answers: PolicyAnswers) -> None:
+        self.plan, self.answers = plan, answers
+        self._numbers: dict[tuple[object, ...], int] = {}
+        self._shared: dict[int, int] = {}  # id(policy) -> number, for policies alike for all
+
+    def of(self, policy: Policy, target: GitTarget) -> tuple[int, bool]:
+        """(behaviour number, whether it holds for this user only); -1: it changes nothing."""
+        known = self._shared.get(id(policy))
+        if known is not None:
+            return known, False
+        vector: list[object] = []
+        per_user = False
+        for prepared in self.plan.every(target):
+            relevance = self.answers.relevance(policy, prepared.action.lower())
+            if relevance is None:
+                vector.append(None)
+                continue
+            by_user, agnostic = relevance
+            per_user = per_user or by_user or (prepared.shared_key is not None and not agnostic)
+            request = Request(prepared.action, prepared.resource, target.user_arn, prepared.context)
+            answer = self.answers.answer(policy, request, prepared.key, None, prepared.shared_key)
+            # An implicit deny adds nothing to a set's decision (only Deny and Allow count).
+            vector.append(None if answer[0] is Decision.IMPLICIT_DENY else answer)
+        number = -1 if all(v is None for v in vector) else len(self._numbers)
+        number = self._numbers.setdefault(tuple(vector), number)
+        if not per_user:
+            self._shared[id(policy)] = number
+        return number, per_user

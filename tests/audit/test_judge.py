@@ -184,3 +184,46 @@ def test_fast_timestamps_read_what_iam_sends() -> None:
     assert fast_timestamp("2026-12-03T08:25:46.242714+00:00").microsecond == 242714
     assert fast_timestamp("2026-12-03T08:25:46").tzinfo is not None
     assert fast_timestamp("Thu, 03 Dec 2026 08:25:46 GMT").year == 2026  # botocore's fallback
+
+
+def test_own_policies_that_change_nothing_share_a_verdict_others_do_not() -> None:
+    docs = {
+        "ForceMFA": _doc("force-mfa-codecommit-ok.json"),
+        "Grants": _doc("codecommit-developer-grants.json"),
+    }
+    harmless = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+        ],
+    }
+    other_repo = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": "codecommit:GitPush",
+                "Resource": "arn:aws:codecommit:us-east-1:111122223333:other-repo",
+            }
+        ],
+    }
+    no_push = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "NoPush", "Effect": "Deny", "Action": "codecommit:GitPush", "Resource": "*"}
+        ],
+    }
+    users = [
+        _user("plain"),
+        _user("harmless", {"Mine": harmless}),
+        _user("other", {"Mine": other_repo}),
+        _user("blocked", {"Mine": no_push}),
+    ]
+    stats = JudgeStats()
+    judged = {u.user: u for u in judge_account(_account(users, docs), stats=stats)}
+    assert stats.policy_sets == 4  # four different sets of documents...
+    assert stats.verdicts == 2  # ...but two different behaviours to judge
+    for name in ("plain", "harmless", "other"):
+        assert set(judged[name].git.values()) == {ALLOWED}, name
+    assert set(judged["blocked"].git.values()) == {DENIED}
+    assert "NoPush" in judged["blocked"].deciding["ssh"]
