@@ -307,7 +307,13 @@ class GitScreen(StepScreen):
         self.set_status("Pick a method and the repository, then Configure git.")
         # Focus once the pre-selection has settled: focusing first highlights the top
         # method, and a quick enter would pick that one instead of the recommended.
-        self.call_after_refresh(self.query_one("#method", RadioSet).focus)
+        # Two refreshes: the first lays out the verdict's new height, the second scrolls.
+        self.call_after_refresh(self.call_after_refresh, self.ready_to_choose)
+
+    def ready_to_choose(self) -> None:
+        """Buttons and status on screen (32 rows), then the method list takes the focus."""
+        self.show_actions()
+        self.query_one("#method", RadioSet).focus(scroll_visible=False)
 
     def applied(self, setup: GitSetup, *, reset: bool = False) -> None:
         self.setup = setup

@@ -96,6 +96,13 @@ class StepScreen(Screen[None]):
         status = self.query_one("#status", Static)
         status.update(text)
         status.set_classes(f"status-{kind}")
+        if kind in ("ok", "error"):
+            # A result below the fold (32 rows) is a result nobody sees.
+            self.call_after_refresh(self.call_after_refresh, self.show_actions)
+
+    def show_actions(self) -> None:
+        """Scroll the body so the status line (and the buttons above it) are on screen."""
+        self.query_one("#status", Static).scroll_visible(animate=False)
 
     def mark_done(self) -> None:
         """Tick this step in the checklist."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from rich.style import Style
 from rich.text import Text
+from textual.containers import ScrollableContainer
 from textual.geometry import Size
 from textual.widget import Widget
 
@@ -56,9 +57,32 @@ class QrPanel(Widget):
         return Size(width + self.reserve[0], len(self.lines) + self.reserve[1])
 
     def fits(self, terminal: Size) -> bool:
-        """Whether a terminal of this size has room for the code."""
+        """Whether the code has room: the real room on screen once laid out, else an estimate.
+
+        The lines include the quiet zone, which scanners need as much as the modules.
+        """
+        room = self.room()
+        if room is not None:
+            width = max((len(line) for line in self.lines), default=0)
+            return room.width >= width and room.height >= len(self.lines)
         needed = self.needed
         return terminal.width >= needed.width and terminal.height >= needed.height
+
+    def room(self) -> Size | None:
+        """The visible room below the panel's top in its scrolling container, beside its
+        siblings; None before the first layout or outside a scrolling container."""
+        body = next((a for a in self.ancestors if isinstance(a, ScrollableContainer)), None)
+        parent = self.parent
+        if body is None or not isinstance(parent, Widget) or not self.region.width:
+            return None
+        viewport = body.content_region
+        top = self.region.y - viewport.y + int(body.scroll_y)
+        beside = sum(
+            sibling.outer_size.width
+            for sibling in parent.children
+            if sibling is not self and sibling.display
+        )
+        return Size(parent.content_region.width - beside, viewport.height - top)
 
     def set_lines(self, lines: Sequence[str]) -> None:
         """Replace the code (e.g. after a new device was created)."""
@@ -84,7 +108,10 @@ class QrPanel(Widget):
 
     def render(self) -> Text:
         fits = self.fits(self.app.size)
-        self.set_class(not fits, "-too-small")
+        if fits == self.has_class("-too-small"):
+            # Laid out for the other answer (the room is known only after a layout).
+            self.set_class(not fits, "-too-small")
+            self.call_after_refresh(self.refresh, layout=True)
         if not fits:
             return Text(self.too_small_message())
         return Text("\n".join(self.lines), style=_QR_STYLE, no_wrap=True)

@@ -198,7 +198,8 @@ async def test_stale_device_is_explained_with_the_helpdesk_command(
         screen = await to_mfa(app, pilot)
         info = text_of(app, "#mfa-info")
         assert "never enabled" in info
-        assert "onboard doctor --user new-hire \\\n      --delete-stale-device arn:aws:iam::" in info
+        command = "onboard doctor --user new-hire \\\n      --delete-stale-device arn:aws:iam::"
+        assert command in info
         assert "aws iam delete-virtual-mfa-device \\\n      --serial-number arn:aws:iam::" in info
         assert screen.query_one("#create", Button).has_class("hidden")
         assert "mfa" in app.state.failed

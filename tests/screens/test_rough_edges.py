@@ -176,3 +176,52 @@ async def test_both_git_credential_slots_used_offers_a_reset(start_sandbox: Star
             for c in app.state.changes
         )
     assert len(helpdesk.list_service_specific_credentials("new-hire")) == 2  # no third
+
+
+def visible_in_body(app: object, selector: str) -> bool:
+    screen = app.screen  # type: ignore[attr-defined]
+    body = screen.query_one("#body").content_region
+    region = screen.query_one(selector).region
+    return bool(region.height) and region.y >= body.y and region.bottom <= body.bottom
+
+
+async def test_qr_code_is_drawn_only_when_every_row_is_on_screen(
+    start_sandbox: StartSandbox,
+) -> None:
+    from screens.widgets.qr import QrPanel
+
+    sandbox = start_sandbox("fresh")
+    for size, drawn in (((100, 32), False), ((100, 40), True)):
+        app = make_app(sandbox)
+        async with app.run_test(size=size) as pilot:
+            screen = await to_mfa(app, pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            qr = screen.query_one(QrPanel)
+            assert qr.has_class("-too-small") is not drawn, size
+            if drawn:  # the last module row and the quiet zone below it are on screen
+                assert qr.region.height == len(qr.lines)
+                assert visible_in_body(app, "#qr")
+            else:
+                assert f"this terminal is {size[0]}x{size[1]}" in str(qr.render())
+                assert "press ctrl+s for the secret" in str(qr.render())
+            assert visible_in_body(app, "#status")
+            await pilot.press("escape")
+            await settle(pilot)
+        # A fresh device per size: drop the one this run created.
+        from onboard.aws.gateway import Gateway
+
+        admin = Gateway.from_settings(sandbox.helpdesk_settings())
+        admin.delete_virtual_mfa_device(sandbox.mfa_serial)
+
+
+async def test_git_step_buttons_and_status_are_on_screen_at_32_rows(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox("breaks-git")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await to_git_step(app, pilot, sandbox, save=True)
+        assert visible_in_body(app, "#apply")
+        assert visible_in_body(app, "#status")
+        assert app.screen.query_one("#method").has_focus

@@ -141,8 +141,9 @@ def test_small_helpers() -> None:
     assert text == "until 2026-01-01 12:00 UTC (in 3 h 2 min)"
     help_text = stale_device_help("new-hire", "arn:aws:iam::1:mfa/new-hire")
     assert "onboard doctor --user new-hire" in help_text
-    assert "aws iam delete-virtual-mfa-device --serial-number arn:aws:iam::1:mfa/new-hire" in (
-        help_text
+    assert (
+        "aws iam delete-virtual-mfa-device \\\n      --serial-number arn:aws:iam::1:mfa/new-hire"
+        in (help_text)
     )
 
 
