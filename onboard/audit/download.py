@@ -19,6 +19,7 @@ from typing import Any
 from onboard.audit.model import AccountData, CredentialState, NamedDocument, UserKeys
 from onboard.aws.errors import AwsError
 from onboard.aws.gateway import Gateway
+from onboard.aws.inventory import PAGE_SIZE
 from onboard.aws.models import IamUserDetail
 
 Progress = Callable[[str], None]
@@ -50,7 +51,7 @@ def download_account(
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="audit-download") as pool:
         details = pool.submit(gateway.authorization_details, pages)
         report = pool.submit(gateway.credential_report)
-        devices = pool.submit(gateway.virtual_mfa_devices)
+        devices = pool.submit(gateway.list_virtual_mfa_devices, "Any", PAGE_SIZE)
         data = AccountData(
             account,
             name,

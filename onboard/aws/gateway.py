@@ -121,12 +121,18 @@ class Gateway(
             for d in raw["MFADevices"]
         ]
 
-    def list_virtual_mfa_devices(self, assignment: str = "Any") -> list[VirtualMfaDeviceInfo]:
-        """Virtual MFA devices in the account; "Unassigned" finds abandoned ones."""
+    def list_virtual_mfa_devices(
+        self, assignment: str = "Any", page_size: int | None = None
+    ) -> list[VirtualMfaDeviceInfo]:
+        """Virtual MFA devices in the account; "Unassigned" finds abandoned ones.
+
+        `page_size` (at most 1000) means fewer calls for an account with many devices.
+        """
         paginator = self.client("iam").get_paginator("list_virtual_mfa_devices")
         devices: list[VirtualMfaDeviceInfo] = []
+        config = {"PageSize": page_size} if page_size else {}
         with translated("ListVirtualMFADevices"):
-            for page in paginator.paginate(AssignmentStatus=assignment):
+            for page in paginator.paginate(AssignmentStatus=assignment, PaginationConfig=config):
                 for raw in page["VirtualMFADevices"]:
                     user = raw.get("User") or {}
                     devices.append(

@@ -25,7 +25,6 @@ from onboard.aws.models import (
     IamGroupDetail,
     IamUserDetail,
     ManagedPolicyDetail,
-    VirtualMfaDeviceInfo,
 )
 from onboard.aws.policies import _document
 from onboard.aws.translate import call, translated
@@ -155,26 +154,6 @@ class InventoryOperations(GatewayBase):
                 Filter=["User", "Group", "LocalManagedPolicy", "AWSManagedPolicy"],
                 PaginationConfig={"PageSize": PAGE_SIZE},
             )
-
-    def virtual_mfa_devices(self) -> list[VirtualMfaDeviceInfo]:
-        """Every virtual MFA device of the account, assigned or not, 1,000 per page."""
-        paginator = self.client("iam").get_paginator("list_virtual_mfa_devices")
-        devices: list[VirtualMfaDeviceInfo] = []
-        with translated("ListVirtualMFADevices"):
-            for page in paginator.paginate(
-                AssignmentStatus="Any", PaginationConfig={"PageSize": PAGE_SIZE}
-            ):
-                for raw in page["VirtualMFADevices"]:
-                    user = raw.get("User") or {}
-                    devices.append(
-                        VirtualMfaDeviceInfo(
-                            serial=raw["SerialNumber"],
-                            user_name=user.get("UserName"),
-                            user_arn=user.get("Arn"),
-                            enable_date=raw.get("EnableDate"),
-                        )
-                    )
-        return devices
 
     def credential_report(
         self, timeout: float = 120.0, sleep: Callable[[float], None] = time.sleep
