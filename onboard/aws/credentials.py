@@ -267,12 +267,3 @@ def configure_command(env: Mapping[str, str], profile: str | None = None) -> str
     if shutil.which("aws", path=env.get("PATH")) is not None:
         return f"aws configure{flag}"
     return f"onboard credentials import FILE.csv{flag}"
-
-
-def credentials_advice(aws_cli: bool) -> str:
-    """How to give onboard credentials; `aws configure` only when the AWS CLI is there."""
-    advice = (
-        "import the CSV your administrator gave you with `onboard credentials import FILE.csv`, "
-        "or type the key with `onboard credentials add`"
-    )
-    return advice + (" (or run `aws configure`)" if aws_cli else "")

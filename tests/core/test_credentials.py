@@ -184,9 +184,7 @@ def test_delete_key_file(tmp_path: Path) -> None:
     creds.delete_key_file(path)  # already gone: nothing to do
 
 
-def test_advice_names_aws_configure_only_with_the_cli() -> None:
-    assert "aws configure" not in creds.credentials_advice(aws_cli=False)
-    assert "aws configure" in creds.credentials_advice(aws_cli=True)
+def test_the_helper_note_shows_the_platforms_install_command() -> None:
     assert creds.helper_needs_cli(Platform("linux"), aws_cli=True) is None
     for system, part in (
         ("linux", "awscli-exe-linux-x86_64.zip"),
