@@ -123,3 +123,31 @@ def test_sandbox_flag_audits_the_embedded_account(capsys: pytest.CaptureFixture[
     assert code == 1
     new_hire = next(r for r in rows if ",new-hire," in r)
     assert ",stale," in new_hire and "stale-mfa-device" in new_hire
+
+
+def test_repeated_profiles_audit_each_account(
+    sandbox_factory, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    sandbox = sandbox_factory("fresh")
+    _env_of(sandbox, monkeypatch)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    for name in ("ONBOARD_HELPDESK_ACCESS_KEY_ID", "ONBOARD_HELPDESK_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    credentials = sandbox.home.aws_credentials
+    credentials.parent.mkdir(parents=True, exist_ok=True)
+    helpdesk = sandbox.helpdesk
+    credentials.write_text(
+        "".join(
+            f"[{profile}]\naws_access_key_id = {helpdesk.access_key_id}\n"
+            f"aws_secret_access_key = {helpdesk.secret_access_key}\n"
+            for profile in ("prod", "staging")
+        )
+    )
+    code = main(["audit", "--json", "--profile", "prod", "--profile", "staging"])
+    data = json.loads(capsys.readouterr().out)
+    # Both profiles reach the one sandbox account here: it is audited once per profile.
+    assert [a["account"] for a in data["accounts"]] == ["123456789012", "123456789012"]
+    assert len(data["users"]) == 4 and code == 1
+    assert main(["audit", "--json", "--profile", "nope"]) == 4
+    assert "profile 'nope' does not exist" in capsys.readouterr().err
