@@ -30,11 +30,11 @@ from onboard.audit.verdict import (
     Plan,
     SetJudge,
     SetVerdict,
+    UserTarget,
     unknown_verdict,
 )
 from onboard.aws.models import CredentialReportRow, IamUserDetail, VirtualMfaDeviceInfo
 from onboard.policy import Policy, PolicyError, parse_policy
-from onboard.policy.target import GitTarget
 
 _PRINCIPAL_KEYS = re.compile(r"aws:(username|userid|principal\w*)", re.IGNORECASE)
 
@@ -161,13 +161,15 @@ def judge_account(
         signature: tuple[object, ...] = (
             tuple(sorted((d.name, t) for d, t, _ in keyed)),
             tuple((d.name, t) for d, t, _ in bkeyed),
+            # `user/${aws:username}` matches a user's own ARN only without an IAM path.
+            user.path,
         )
         if any(dep for _, _, dep in keyed + bkeyed):
             signature += (user.name,)
         verdict = verdicts.get(signature)
         if verdict is None:
             stats.policy_sets += 1
-            target = GitTarget(account=data.account, user=user.name, region=region, repo=repo)
+            target = UserTarget(data.account, user.name, region, repo, arn=user.arn)
             try:
                 identity = [cache.get(d, t, "identity") for d, t, _ in keyed]
                 bounds = [cache.get(d, t, "boundary") for d, t, _ in bkeyed]

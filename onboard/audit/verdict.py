@@ -39,6 +39,22 @@ class SetVerdict:
     mfa_not_enforced_for: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class UserTarget(GitTarget):
+    """A `GitTarget` with the user's real ARN, IAM path included (`user/team/alice`).
+
+    AWS matches `Resource: arn:aws:iam::*:user/${aws:username}` against that ARN:
+    for a user with a path it does not match, and the audit must see it so.
+    """
+
+    arn: str = ""
+
+    @property
+    def user_arn(self) -> str:
+        """The user's ARN as IAM gives it."""
+        return self.arn or super().user_arn
+
+
 @dataclass
 class JudgeStats:
     """How much work judging took (for benchmarks and the report's summary)."""

@@ -227,3 +227,26 @@ def test_own_policies_that_change_nothing_share_a_verdict_others_do_not() -> Non
         assert set(judged[name].git.values()) == {ALLOWED}, name
     assert set(judged["blocked"].git.values()) == {DENIED}
     assert "NoPush" in judged["blocked"].deciding["ssh"]
+
+
+def test_a_user_with_an_iam_path_is_judged_with_the_real_arn() -> None:
+    own_keys_only = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OwnKeys",
+                "Effect": "Allow",
+                "Action": "iam:CreateAccessKey",
+                "Resource": "arn:aws:iam::*:user/${aws:username}",
+            }
+        ],
+    }
+    docs = {"OwnKeys": own_keys_only}
+    plain = _user("erin")
+    pathed = IamUserDetail(
+        "frank", f"arn:aws:iam::{ACCOUNT}:user/team/frank", "AIDA", "/team/", ("devs",), (), {}
+    )
+    judged = {u.user: u for u in judge_account(_account([plain, pathed], docs))}
+    # Same policy, but `user/${aws:username}` is erin's ARN and not frank's (user/team/frank).
+    assert judged["erin"].mfa_not_enforced_for == ("iam:CreateAccessKey",)
+    assert judged["frank"].mfa_enforced
