@@ -177,6 +177,15 @@ class DoctorContext:
             return None
         return saved.profile
 
+    def helpers(self, url: str) -> list[Any]:
+        """The credential helpers git runs for `url`, in order (one `git config` per URL)."""
+        from onboard.git import config as gitconfig
+
+        return self.fact(
+            f"helpers {url}",
+            lambda: gitconfig.credential_helpers_for(url, self.env(), cwd=self.cwd),
+        )
+
     def mfa_profile(self) -> str:
         """`<profile>-mfa`: under a force-MFA policy the user's own IAM changes need it."""
         base = self.settings.profile or self.env().get("AWS_PROFILE") or "default"

@@ -37,7 +37,7 @@ def git_chain(ctx: DoctorContext) -> chains.Chain:
             )
         if target is None or target.method == "https":
             url = _https_url(ctx)
-            helpers = gitconfig.credential_helpers_for(url, env, cwd=ctx.cwd)
+            helpers = ctx.helpers(url)
             helper = next((h for h in helpers if h.is_aws_helper), None)
             if helper is not None:
                 profile, assigned = chains.helper_profile(helper.value)

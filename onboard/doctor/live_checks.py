@@ -37,7 +37,7 @@ def _env(ctx: DoctorContext) -> dict[str, str]:
 
 def _https_method(ctx: DoctorContext, url: str) -> tuple[str | None, bool]:
     """The HTTPS method git is configured for, and whether only the AWS helper answers."""
-    helpers = gitconfig.credential_helpers_for(url, ctx.env(), cwd=ctx.cwd)
+    helpers = ctx.helpers(url)
     if any(h.is_aws_helper for h in helpers):
         return "https-helper", all(h.is_aws_helper for h in helpers)
     return ("https-git-credentials" if helpers else None), False

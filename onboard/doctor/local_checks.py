@@ -152,7 +152,7 @@ def check_helpers(ctx: DoctorContext) -> Finding:
     """Which credential helpers git will run for the CodeCommit HTTPS URL, in order."""
     url = https_url(ctx)
     env = ctx.env()
-    helpers = gitconfig.credential_helpers_for(url, env, cwd=ctx.cwd)
+    helpers = ctx.helpers(url)
     listing = tuple(f"{h.value}  ({h.scope}: {h.origin_file})" for h in helpers)
     if not helpers:
         return Finding(
@@ -206,7 +206,7 @@ def check_helpers(ctx: DoctorContext) -> Finding:
 
 
 def _aws_helper(ctx: DoctorContext) -> gitconfig.HelperEntry | None:
-    helpers = gitconfig.credential_helpers_for(https_url(ctx), ctx.env(), cwd=ctx.cwd)
+    helpers = ctx.helpers(https_url(ctx))
     return next((h for h in helpers if h.is_aws_helper), None)
 
 

@@ -6,7 +6,6 @@ git fails on it, and that the doctor names it; the healthy clone stays green.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 from collections.abc import Iterator
@@ -213,18 +212,3 @@ def test_malformed_endpoint_url_is_never_a_pass(fresh: Sandbox, tmp_path: Path) 
     # the account checks say why they could not run; none "crashed"
     assert "AWS_ENDPOINT_URL" in found["mfa.devices"].summary
     assert not any("crashed" in f.summary for f in found.values())
-
-
-def test_cli_url_names_the_target_in_every_format(capsys: pytest.CaptureFixture[str]) -> None:
-    from onboard.cli import main
-
-    typo = "https://git-codecommit.us-east-1.amazonaws.com/v1/repos/my-rpeo"
-    code = main(["--sandbox", "doctor", "--url", typo, "--json", "--only", "git.remote"])
-    document = json.loads(capsys.readouterr().out)
-    assert code == 1 and document["exit_code"] == 1
-    assert document["targets"][0]["url"] == typo and document["repo"] == "my-rpeo"
-    (remote,) = document["findings"]
-    assert "did you mean my-repo" in remote["summary"]
-    code = main(["--sandbox", "doctor", "--url", typo, "--markdown", "--only", "git.remote"])
-    out = capsys.readouterr().out
-    assert code == 1 and f"- **Remote:** --url {typo} -> my-rpeo in us-east-1 (https)" in out

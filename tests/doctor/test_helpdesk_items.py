@@ -151,3 +151,16 @@ def test_throttled_aws_is_a_warning_with_the_reason() -> None:
     finally:
         sandbox.faults.clear()
         sandbox.stop()
+
+
+def test_cli_url_names_the_target_in_every_format(capsys: pytest.CaptureFixture[str]) -> None:
+    typo = "https://git-codecommit.us-east-1.amazonaws.com/v1/repos/my-rpeo"
+    code = main(["--sandbox", "doctor", "--url", typo, "--json", "--only", "git.remote"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 1 and document["exit_code"] == 1
+    assert document["targets"][0]["url"] == typo and document["repo"] == "my-rpeo"
+    (remote,) = document["findings"]
+    assert "did you mean my-repo" in remote["summary"]
+    code = main(["--sandbox", "doctor", "--url", typo, "--markdown", "--only", "git.remote"])
+    out = capsys.readouterr().out
+    assert code == 1 and f"- **Remote:** --url {typo} -> my-rpeo in us-east-1 (https)" in out
