@@ -8,6 +8,7 @@ back down. The secret is typed into a password field and never drawn.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,9 +17,10 @@ from textual.message import Message
 from textual.validation import Function
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
 
-from onboard.aws.credentials import COMMON_REGIONS
-from onboard.aws.keyfile import FORMAT_TITLES, validate_key_id, validate_secret
-from onboard.walkthrough.first_key import KeyCheck
+from onboard.aws.keyfile import COMMON_REGIONS, FORMAT_TITLES, validate_key_id, validate_secret
+
+if TYPE_CHECKING:
+    from onboard.walkthrough.first_key import KeyCheck
 
 INTRO = (
     "Start from the access key your administrator gave you: usually a .csv file "

@@ -18,7 +18,6 @@ from textual.widgets import Button, Static
 
 from onboard.aws.errors import ExpiredCredentials, NoCredentials
 from onboard.errors import OnboardError
-from onboard.walkthrough.first_key import KeyCheck
 from onboard.walkthrough.steps import (
     Change,
     Facts,
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
     from onboard.aws.credentials import SavedKey
     from onboard.aws.gateway import Gateway
     from onboard.aws.models import CallerIdentity
+    from onboard.walkthrough.first_key import KeyCheck
 
 
 @dataclass(frozen=True)

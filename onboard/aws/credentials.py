@@ -12,15 +12,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from onboard.aws import files as awsfiles
 from onboard.aws.errors import AwsError, ClockSkew, EndpointUnreachable, NoCredentials
-from onboard.aws.keyfile import AccessKey
-from onboard.aws.models import CallerIdentity
+from onboard.aws.keyfile import COMMON_REGIONS, AccessKey
 from onboard.errors import InvalidInput, OnboardError
 from onboard.files import EditResult
 from onboard.home import Home
@@ -29,26 +27,11 @@ from onboard.settings import Settings
 
 if TYPE_CHECKING:
     from onboard.aws.gateway import Gateway
+    from onboard.aws.models import CallerIdentity
 
-# boto3 is imported inside the functions that call AWS: the first screen imports
-# this module, and must paint before boto3 has loaded.
+# boto3 is imported inside the functions that call AWS: importing this module
+# (the CLI's parser, the screens' handlers) stays light.
 DEFAULT_REGION = "us-east-1"
-
-# The regions offered first when nothing says otherwise (the most used ones).
-COMMON_REGIONS: tuple[str, ...] = (
-    "us-east-1",
-    "us-east-2",
-    "us-west-2",
-    "eu-west-1",
-    "eu-central-1",
-    "eu-west-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-northeast-1",
-    "ap-south-1",
-    "ca-central-1",
-    "sa-east-1",
-)
 
 
 class KeyRejected(OnboardError):
@@ -147,6 +130,8 @@ def repository_regions(
     (no permission, MFA required, not enabled) or does not answer in time is
     simply not in the result.
     """
+    from concurrent.futures import ThreadPoolExecutor, wait
+
     from onboard.aws import session as sess
     from onboard.aws.gateway import Gateway
 

@@ -32,6 +32,22 @@ FORMAT_TITLES: dict[KeyFormat, str] = {
     "typed": "typed in",
 }
 
+# The regions offered first when nothing says otherwise (the most used ones).
+COMMON_REGIONS: tuple[str, ...] = (
+    "us-east-1",
+    "us-east-2",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "eu-west-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "ap-south-1",
+    "ca-central-1",
+    "sa-east-1",
+)
+
 # A larger file is not the console's two-line CSV (and must not be read whole).
 MAX_CSV_BYTES = 64 * 1024
 
