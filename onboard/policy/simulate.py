@@ -12,6 +12,7 @@ document's canonical JSON), so a batch costs about one evaluation per request.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -91,6 +92,23 @@ def simulate_batch(batch: list[Any] | Mapping[str, Any]) -> list[dict[str, Any]]
     return [_simulate_one(raw, index, resolver, matched_json) for index, raw in enumerate(requests)]
 
 
+class _Wire(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A request as `simulate_json` meets it most of the time: the known fields, its
+    policies still raw. Anything else (an unknown field, not an object) makes the
+    whole list fall back to `_expand`, one request at a time, for exact errors."""
+
+    action: Any = None
+    resource: Any = None
+    principal: Any = None
+    context: Any = msgspec.UNSET
+    id: Any = msgspec.UNSET
+    identityPolicies: list[msgspec.Raw] | None = None
+    permissionBoundaries: list[msgspec.Raw] | None = None
+    scps: list[msgspec.Raw] | None = None
+    resourcePolicy: msgspec.Raw | None = None
+
+
+_wires = msgspec.json.Decoder(list[_Wire])
 _values = msgspec.json.Decoder()
 _fields = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _items = msgspec.json.Decoder(list[msgspec.Raw])
@@ -104,6 +122,7 @@ def simulate_json(data: bytes, name: str = "batch") -> list[dict[str, Any]]:
     copies of a policy cost one decode and a dictionary lookup each.
     """
     data = data.removeprefix(b"\xef\xbb\xbf")
+    raw_list: bytes | None = None  # the requests' JSON list, when split cleanly
     try:
         start = data.lstrip()[:1]
         if start == b"{":
@@ -112,9 +131,12 @@ def simulate_json(data: bytes, name: str = "batch") -> list[dict[str, Any]]:
                 key: _items.decode(value) if key == "requests" else _fields.decode(value)
                 for key, value in top.items()
             }
+            raw_list = bytes(top["requests"]) if "requests" in top else None
         else:
             batch = _items.decode(data)
+            raw_list = data
     except DECODE_ERRORS:
+        raw_list = None
         try:  # valid JSON of another shape: batch_requests says what is wrong with it
             batch = _values.decode(data)
         except DECODE_ERRORS as exc:
@@ -122,7 +144,12 @@ def simulate_json(data: bytes, name: str = "batch") -> list[dict[str, Any]]:
     requests, policies = batch_requests(batch, name)
     resolver = _Resolver(policies)
     matched_json: dict[int, tuple[MatchedStatement, dict[str, object]]] = {}
-    return [_simulate_one(raw, index, resolver, matched_json) for index, raw in enumerate(requests)]
+    wires: list[Any] = requests
+    if raw_list is not None:
+        # The usual batch in one call; if any request is unusual, each is looked at alone.
+        with contextlib.suppress(*DECODE_ERRORS):
+            wires = _wires.decode(raw_list)
+    return [_simulate_one(raw, index, resolver, matched_json) for index, raw in enumerate(wires)]
 
 
 def _expand(raw: msgspec.Raw, index: int) -> object:
@@ -245,15 +272,20 @@ def _simulate_one(
 ) -> dict[str, Any]:
     request_id: object = index
     try:
-        if type(raw) is msgspec.Raw:
-            raw = _expand(raw, index)
-        if type(raw) is not dict and not isinstance(raw, Mapping):
-            raise PolicyError(f"request {index}: must be a JSON object")
-        request_id = raw.get("id", index)
+        if type(raw) is _Wire:
+            request_id = index if raw.id is msgspec.UNSET else raw.id
+            parsed = _parse_wire(raw, index, resolver)
+        else:
+            if type(raw) is msgspec.Raw:
+                raw = _expand(raw, index)
+            if type(raw) is not dict and not isinstance(raw, Mapping):
+                raise PolicyError(f"request {index}: must be a JSON object")
+            request_id = raw.get("id", index)
+            parsed = _parse_request(raw, index, resolver)
         if not isinstance(request_id, _ID_TYPES):
             request_id = index
             raise PolicyError(f"request {index}: 'id' must be a string or a number")
-        request, identity, boundaries, scps, resource_policy = _parse_request(raw, index, resolver)
+        request, identity, boundaries, scps, resource_policy = parsed
         result = evaluate(
             request, identity, boundaries=boundaries, scps=scps, resource_policy=resource_policy
         )
@@ -289,25 +321,59 @@ def _parse_request(raw: Mapping[str, Any], index: int, resolver: _Resolver) -> _
     if not raw.keys() <= _KNOWN:
         unknown = sorted(set(raw) - _KNOWN)
         raise PolicyError(f"request {index}: unknown field {unknown[0]!r}")
-    action, resource = raw.get("action"), raw.get("resource")
+    return _parse_fields(
+        index,
+        resolver,
+        raw.get("action"),
+        raw.get("resource"),
+        raw.get("principal"),
+        raw.get("context", _NO_CONTEXT),
+        (raw.get("identityPolicies"), raw.get("permissionBoundaries")),
+        raw.get("scps"),
+        raw.get("resourcePolicy"),
+    )
+
+
+def _parse_wire(wire: _Wire, index: int, resolver: _Resolver) -> _Parsed:
+    context = _NO_CONTEXT if wire.context is msgspec.UNSET else wire.context
+    return _parse_fields(
+        index,
+        resolver,
+        wire.action,
+        wire.resource,
+        wire.principal,
+        context,
+        (wire.identityPolicies, wire.permissionBoundaries),
+        wire.scps,
+        wire.resourcePolicy,
+    )
+
+
+def _parse_fields(
+    index: int,
+    resolver: _Resolver,
+    action: object,
+    resource: object,
+    principal: object,
+    context: object,
+    lists: tuple[object, object],
+    scp_references: object,
+    resource_reference: object,
+) -> _Parsed:
+    """Check one request's fields and resolve its policies (either input shape)."""
     if type(action) is not str or not action:
         raise PolicyError(f"request {index}: 'action' must be a non-empty string")
     if type(resource) is not str or not resource:
         raise PolicyError(f"request {index}: 'resource' must be a non-empty string")
-    principal = raw.get("principal")
     if principal is not None and type(principal) is not str:
         raise PolicyError(f"request {index}: 'principal' must be an ARN string")
-    context = raw.get("context", _NO_CONTEXT)
     if type(context) is not dict and not isinstance(context, Mapping):
         raise PolicyError(f"request {index}: 'context' must be an object of key -> value(s)")
-    found: list[tuple[Policy, ...]] = []
-    for field, kind in _LIST_FIELDS:
-        references = raw.get(field)
-        found.append(() if references is None else resolver.many(references, field, kind))
-    identity, boundaries = found
-    scp_references = raw.get("scps")
+    identity, boundaries = (
+        () if references is None else resolver.many(references, field, kind)
+        for references, (field, kind) in zip(lists, _LIST_FIELDS, strict=True)
+    )
     scps = () if scp_references is None else resolver.levels(scp_references)
-    resource_reference = raw.get("resourcePolicy")
     resource_policy = (
         None
         if resource_reference is None
