@@ -143,7 +143,7 @@ def judge_account(
     by_behaviour: dict[tuple[object, ...], SetVerdict] = {}
     # Verdicts follow from per-policy answers only when the key policy and SCPs answer
     # alike for every user (they do unless they name principals).
-    key_relevance = answers.relevance(plan.key_policy, "kms:decrypt", True)
+    key_relevance = answers.relevance(plan.key_policy, "kms:Decrypt", True)
     shared_answers = not scps.by_principal and not (key_relevance and key_relevance[0])
     devices = _devices_by_user(data.devices)
     results: list[UserAudit] = []

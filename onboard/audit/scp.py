@@ -108,10 +108,10 @@ class PolicyAnswers:
     ) -> tuple[bool, bool] | None:
         """None: nothing in `policy` covers `action`; else (answer is per user, answer is the
         same whatever the resource)."""
-        key = (id(policy), action)
+        key = (id(policy), action)  # as given: lower-cased only when first seen
         if key in self._per_user:
             return self._per_user[key]
-        candidates = policy.statements_for(action)
+        candidates = policy.statements_for(action.lower())
         found: tuple[bool, bool] | None = None
         if candidates:
             text = json.dumps([st.raw for st in candidates])
@@ -139,7 +139,7 @@ class PolicyAnswers:
         used when no statement of the policy looks at the resource.
         """
         judged = resource_policy or policy
-        relevance = self.relevance(judged, request.action.lower(), resource_policy is not None)
+        relevance = self.relevance(judged, request.action, resource_policy is not None)
         if relevance is None:  # nothing in it covers the action: most policies, most requests
             return _NOTHING
         by_user, agnostic = relevance
