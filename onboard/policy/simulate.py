@@ -21,7 +21,7 @@ import msgspec
 from onboard.errors import OnboardError
 from onboard.policy.document import Policy, parse_policy
 from onboard.policy.errors import PolicyError
-from onboard.policy.evaluate import MatchedStatement, Request, evaluate
+from onboard.policy.evaluate import Decision, MatchedStatement, Request, evaluate
 from onboard.policy.jsonio import DECODE_ERRORS, describe
 
 # Batches above this many requests are refused as a whole (memory and time stay
@@ -47,6 +47,9 @@ _KNOWN = frozenset(
 )
 _POLICY_LISTS = frozenset({"identityPolicies", "permissionBoundaries", "scps"})
 _NO_CONTEXT: Mapping[str, Any] = {}
+# Built once: an enum's `.value` and an f-string per policy per request add up.
+_DECISION_TEXT = {decision: decision.value for decision in Decision}
+_PLACES = {field: tuple(f"{field}[{i}]" for i in range(16)) for field, _kind in _LIST_FIELDS}
 _NO_POLICIES: Mapping[str, Any] = {}
 _ID_TYPES = (str, int, float, bool, type(None))
 
@@ -242,7 +245,11 @@ class _Resolver:
         """A request field's list of policies."""
         if not isinstance(references, list):
             raise PolicyError(f"{field!r} must be a list of policy documents or names")
-        return tuple(self.one(ref, f"{field}[{i}]", kind) for i, ref in enumerate(references))
+        names = _PLACES.get(field, ())
+        return tuple(
+            self.one(ref, names[i] if i < len(names) else f"{field}[{i}]", kind)
+            for i, ref in enumerate(references)
+        )
 
     def levels(self, references: object) -> tuple[tuple[Policy, ...], ...]:
         """`scps`: each item one SCP (a level of its own) or a list (the SCPs of one level)."""
@@ -309,7 +316,7 @@ def _simulate_one(
         statements.append(known[1].copy())
     return {
         "id": request_id,
-        "decision": result.decision.value,
+        "decision": _DECISION_TEXT[result.decision],
         "matchedStatements": statements,
         "missingContext": list(result.missing_context),
         "explanation": result.explanation,
@@ -369,9 +376,16 @@ def _parse_fields(
         raise PolicyError(f"request {index}: 'principal' must be an ARN string")
     if type(context) is not dict and not isinstance(context, Mapping):
         raise PolicyError(f"request {index}: 'context' must be an object of key -> value(s)")
-    identity, boundaries = (
-        () if references is None else resolver.many(references, field, kind)
-        for references, (field, kind) in zip(lists, _LIST_FIELDS, strict=True)
+    identity_references, boundary_references = lists
+    identity = (
+        ()
+        if identity_references is None
+        else resolver.many(identity_references, "identityPolicies", "identity")
+    )
+    boundaries = (
+        ()
+        if boundary_references is None
+        else resolver.many(boundary_references, "permissionBoundaries", "boundary")
     )
     scps = () if scp_references is None else resolver.levels(scp_references)
     resource_policy = (
