@@ -201,6 +201,13 @@ def parse_key_csv(text: str, path: Path | None = None) -> AccessKey:
     if not rows:
         raise InvalidInput(f"{name} is empty", "", "download the access key file again")
     columns = [_HEADERS.get(cell.strip().lower(), "") for cell in rows[0]]
+    if "password" in columns and "key_id" not in columns:
+        raise InvalidInput(
+            f"{name} is a console sign-in file: it holds a password, not an access key",
+            "the IAM console downloads the access key separately, when the key is created",
+            "ask your administrator for an access key (its .csv), or sign in to the console "
+            "with this password and create one under Security credentials",
+        )
     if "key_id" not in columns or "secret" not in columns:
         raise InvalidInput(
             f"{name} is not an IAM access key file",

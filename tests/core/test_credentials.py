@@ -71,6 +71,7 @@ def test_a_regional_console_host_gives_the_region() -> None:
     [
         ("", "is empty"),
         ("name,value\r\nx,y\r\n", "not an IAM access key file"),
+        ("User name,Password,Console sign-in URL\r\nalice,pw,https://x\r\n", "sign-in file"),
         ("Access key ID,Secret access key\r\n", "no key"),
         (ACCESS_KEY_CSV + f"{KEY_ID},{SECRET}\r\n", "holds 2 keys"),
         (ACCESS_KEY_CSV.replace(SECRET, SECRET[:10] + "é" + SECRET[11:]), "does not look right"),
