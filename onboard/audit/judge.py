@@ -184,7 +184,10 @@ def judge_account(
                         behaviour += (user.name,)
                     verdict = by_behaviour.get(behaviour)
                 if verdict is None:
-                    judge = SetJudge(identity, bounds, scps, target, stats, answers, plan)
+                    vectors = None
+                    if behaviour is not None:  # the answers are known: the judge reuses them
+                        vectors = [behaviours.vectors[n] for n, _ in numbers]
+                    judge = SetJudge(identity, bounds, scps, target, stats, answers, plan, vectors)
                     verdict = judge.verdict()
                     if behaviour is not None:
                         by_behaviour[behaviour] = verdict

@@ -29,6 +29,8 @@ _PRINCIPAL_KEYS = re.compile(r"aws:(username|userid|principal\w*)", re.IGNORECAS
 
 # (decision of the SCPs, labels): EXPLICIT_DENY, IMPLICIT_DENY (a level allows nothing), ALLOWED.
 ScpAnswer = tuple[Decision, tuple[str, ...]]
+# One policy's own answer to a request: its decision and the statements behind it.
+Answer = tuple[Decision, tuple[MatchedStatement, ...]]
 
 
 class ScpLevels:
@@ -163,7 +165,7 @@ def _resource_agnostic(statements: Sequence[Statement]) -> bool:
     return all(st.resources is None or st.resources.matches_all for st in statements)
 
 
-_NOTHING: tuple[Decision, tuple[MatchedStatement, ...]] = (Decision.IMPLICIT_DENY, ())
+_NOTHING: Answer = (Decision.IMPLICIT_DENY, ())
 
 
 def evaluate_with_scps(
@@ -175,13 +177,20 @@ def evaluate_with_scps(
     key: tuple[object, ...],
     answers: PolicyAnswers | None = None,
     shared_key: tuple[object, ...] | None = None,
+    parts: Sequence[Answer | None] | None = None,
 ) -> tuple[Decision, tuple[str, ...]]:
-    """The decision and the deciding statements (labels): explicit denies first, then SCPs."""
+    """The decision and the deciding statements (labels): explicit denies first, then SCPs.
+
+    `parts`: the identity policies' answers when the caller has them already (None
+    for a policy that answers nothing, i.e. an implicit deny).
+    """
     if boundaries or answers is None:
         base = evaluate(request, identity, boundaries=boundaries, resource_policy=resource_policy)
         decision, matched = base.decision, base.matched
     else:
-        decision, matched = _combined(request, identity, resource_policy, key, answers, shared_key)
+        if parts is None:
+            parts = [answers.answer(policy, request, key, None, shared_key) for policy in identity]
+        decision, matched = _combined(request, parts, resource_policy, key, answers)
     if decision is Decision.EXPLICIT_DENY:
         return decision, _deny_labels(matched)
     if scps.levels:
@@ -195,22 +204,21 @@ def evaluate_with_scps(
 
 def _combined(
     request: Request,
-    identity: Sequence[Policy],
+    parts: Sequence[Answer | None],
     resource_policy: Policy | None,
     key: tuple[object, ...],
     answers: PolicyAnswers,
-    shared_key: tuple[object, ...] | None,
 ) -> tuple[Decision, tuple[MatchedStatement, ...]]:
     """AWS's logic for identity policies (and a resource policy), from per-policy answers."""
-    parts = [answers.answer(policy, request, key, None, shared_key) for policy in identity]
-    denies = [m for d, matched in parts if d is Decision.EXPLICIT_DENY for m in matched]
+    said = [part for part in parts if part is not None]
+    denies = [m for d, matched in said if d is Decision.EXPLICIT_DENY for m in matched]
     if denies:
         return Decision.EXPLICIT_DENY, tuple(denies)
     if resource_policy is not None:
         decision, matched = answers.answer(resource_policy, request, key, resource_policy)
         if decision is not Decision.IMPLICIT_DENY:  # a Deny, or an Allow naming the caller
             return decision, matched
-    allows = [m for d, matched in parts if d is Decision.ALLOWED for m in matched]
+    allows = [m for d, matched in said if d is Decision.ALLOWED for m in matched]
     if allows:
         return Decision.ALLOWED, tuple(allows)
     return Decision.IMPLICIT_DENY, ()

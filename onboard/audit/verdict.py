@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from onboard.audit.model import ALLOWED, DENIED, MFA_ONLY
-from onboard.audit.scp import NOT_GRANTED, PolicyAnswers, ScpLevels, evaluate_with_scps
+from onboard.audit.scp import NOT_GRANTED, Answer, PolicyAnswers, ScpLevels, evaluate_with_scps
 from onboard.policy import Decision, Policy, Request
 from onboard.policy.git import (
     GIT_ACTIONS,
@@ -84,8 +84,12 @@ class SetJudge:
         stats: JudgeStats,
         answers: PolicyAnswers,
         plan: Plan,
+        vectors: Sequence[Sequence[Answer | None]] | None = None,
     ) -> None:
         self.identity, self.boundaries, self.scps = identity, boundaries, scps
+        # The identity policies' answers to every request, when `Behaviors` has them.
+        self.vectors = vectors
+        self.index = plan.indexed(target)[1] if vectors is not None else {}
         self.answers = answers
         self.target, self.stats, self.plan = target, stats, plan
         self.principal = target.user_arn
@@ -98,6 +102,10 @@ class SetJudge:
             self.stats.evaluations += 1
             request = Request(prepared.action, prepared.resource, self.principal, prepared.context)
             resource_policy = self.key_policy if prepared.key_policy else None
+            parts = None
+            if self.vectors is not None:
+                place = self.index[prepared.key]
+                parts = [vector[place] for vector in self.vectors]
             decision, labels = evaluate_with_scps(
                 request,
                 self.identity,
@@ -107,6 +115,7 @@ class SetJudge:
                 prepared.key,
                 self.answers,
                 prepared.shared_key,
+                parts,
             )
             found = _Outcome(prepared.action, decision, labels)
             self._cache[prepared.key] = found
@@ -161,13 +170,17 @@ class _Prepared:
 class Plan:
     """The requests git and the MFA samples make, prepared once per account and region."""
 
-    _last: tuple[str, list[_Prepared]] | None
+    _last: tuple[str, list[_Prepared], dict[tuple[object, ...], int]] | None
     git_unique: list[_Prepared]
 
     def every(self, target: GitTarget) -> list[_Prepared]:
         """Each distinct request of the plan, the MFA samples on `target`'s resources."""
+        return self.indexed(target)[0]
+
+    def indexed(self, target: GitTarget) -> tuple[list[_Prepared], dict[tuple[object, ...], int]]:
+        """`every(target)` and each request's place in it (by key)."""
         if self._last is not None and self._last[0] == target.user_arn:
-            return self._last[1]  # asked per policy of the user's set, and by its judge
+            return self._last[1], self._last[2]  # asked per policy of the set, and by its judge
         found = list(self.git_unique)
         for action, kind, variants in self.mfa:
             resource = target.resource(kind)
@@ -181,8 +194,9 @@ class Plan:
                 )
                 for context, context_key in variants
             )
-        self._last = (target.user_arn, found)
-        return found
+        index = {prepared.key: place for place, prepared in enumerate(found)}
+        self._last = (target.user_arn, found, index)
+        return found, index
 
     def __init__(self, account: str, region: str, repo: str) -> None:
         target = GitTarget(account=account, region=region, repo=repo)
@@ -268,13 +282,15 @@ class Behaviors:
         self.plan, self.answers = plan, answers
         self._numbers: dict[tuple[object, ...], int] = {}
         self._shared: dict[int, int] = {}  # id(policy) -> number, for policies alike for all
+        self.vectors: dict[int, tuple[Answer | None, ...]] = {}
+        """Behaviour number -> the answers, in the order of `Plan.every`."""
 
     def of(self, policy: Policy, target: GitTarget) -> tuple[int, bool]:
         """(behaviour number, whether it holds for this user only); -1: it changes nothing."""
         known = self._shared.get(id(policy))
         if known is not None:
             return known, False
-        vector: list[object] = []
+        vector: list[Answer | None] = []
         per_user = False
         for prepared in self.plan.every(target):
             relevance = self.answers.relevance(policy, prepared.action)
@@ -287,8 +303,10 @@ class Behaviors:
             answer = self.answers.answer(policy, request, prepared.key, None, prepared.shared_key)
             # An implicit deny adds nothing to a set's decision (only Deny and Allow count).
             vector.append(None if answer[0] is Decision.IMPLICIT_DENY else answer)
+        answers = tuple(vector)
         number = -1 if all(v is None for v in vector) else len(self._numbers)
-        number = self._numbers.setdefault(tuple(vector), number)
+        number = self._numbers.setdefault(answers, number)
+        self.vectors.setdefault(number, answers)
         if not per_user:
             self._shared[id(policy)] = number
         return number, per_user
