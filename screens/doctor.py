@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from onboard.doctor.checks import DoctorContext, all_checks, run_checks, select
@@ -36,6 +36,8 @@ ICONS = {"ok": "✓", "warn": "!", "fail": "✗", "skipped": "–"}
 class DoctorScreen(Screen[None]):
     """Runs the doctor's checks and shows each finding with its fix."""
 
+    TITLE = "Doctor"
+    SUB_TITLE = "why git does not work with CodeCommit"
     DEFAULT_CSS = """
     DoctorScreen { layout: vertical; }
     DoctorScreen #doctor-bar { height: auto; padding: 0 1; }
@@ -85,6 +87,7 @@ class DoctorScreen(Screen[None]):
         self._generation = 0
 
     def compose(self) -> ComposeResult:
+        yield Header()  # the screen's own title: it opens over the walkthrough (ctrl+d)
         with Horizontal(id="doctor-bar"):
             yield Input(placeholder="helpdesk: IAM user name (empty: me)", id="doctor-user")
             yield Button("Run checks", id="doctor-run", variant="primary")

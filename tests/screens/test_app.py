@@ -42,6 +42,11 @@ async def test_doctor_and_resync_open_once_and_escape_returns(
         await pilot.pause()
         assert isinstance(app.screen, DoctorScreen)
         assert sum(isinstance(s, DoctorScreen) for s in app.screen_stack) == 1
+        # It says what it is: a title bar of its own over the walkthrough.
+        from textual.widgets import Header
+
+        assert app.screen.query_one(Header)
+        assert app.screen.title == "Doctor"
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen.id == "step-identity"
