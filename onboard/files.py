@@ -23,6 +23,7 @@ Readers are bounded: `read_text` and `edit_file` refuse files over
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import stat
@@ -34,6 +35,8 @@ from typing import BinaryIO
 from onboard import locks
 from onboard.errors import ConfigFileError, InvalidInput, OnboardError
 from onboard.locks import create_exclusive, folder_lock
+
+log = logging.getLogger(__name__)
 
 BACKUP_SUFFIX = ".onboard-backup"
 TEMP_SUFFIX = ".onboard-tmp"
@@ -170,7 +173,7 @@ def edit_file(
                 old = None if old_bytes is None else old_bytes.decode("utf-8", "surrogateescape")
                 new = change(old or "")
                 if old is not None and new == old:
-                    return EditResult(path, changed=False, notes=tuple(notes))
+                    return EditResult(path, changed=False, notes=_logged(notes))
                 if old_bytes is not None:
                     _check_writable(target)
                 backup_path: Path | None = None
@@ -196,7 +199,13 @@ def edit_file(
             exc.strerror or str(exc),
             f"check the permissions of {target.parent}",
         ) from exc
-    return EditResult(path, changed=True, backup=backup_path, notes=tuple(notes))
+    return EditResult(path, changed=True, backup=backup_path, notes=_logged(notes))
+
+
+def _logged(notes: list[str]) -> tuple[str, ...]:
+    for note in notes:  # also in the log: a caller may not show EditResult.notes
+        log.warning("%s", note)
+    return tuple(notes)
 
 
 def _write_all(fd: int, data: bytes, mode: int) -> None:

@@ -19,6 +19,7 @@ from textual.widgets import Button, Label, Static
 from onboard.aws.errors import InvalidAuthenticationCode
 from onboard.clipboard import copy_text
 from onboard.mfa import codes as mfa
+from onboard.secret import Secret
 from onboard.walkthrough.facts import (
     MfaFindings,
     enable_codes,
@@ -56,7 +57,7 @@ class MfaScreen(StepScreen):
         super().__init__()
         self.findings: MfaFindings | None = None
         self.serial: str | None = None
-        self.seed: str | None = None  # in memory only; never logged, never written
+        self.seed: Secret | None = None  # in memory only; never logged, never written
         self.sent: tuple[str, str] | None = None  # the codes of the enable request
         self.enabled = False
         self.revealed = False
@@ -165,7 +166,9 @@ class MfaScreen(StepScreen):
         first = self.query_one("#code1", CodeInput)
         second = self.query_one("#code2", CodeInput)
         problem = self.query_one("#code-problem", Static)
-        diagnosis = mfa.check_codes(seed, first.code, second.code, now=self.onboard_app.clock())
+        diagnosis = mfa.check_codes(
+            seed.reveal(), first.code, second.code, now=self.onboard_app.clock()
+        )
         if not diagnosis.ok:
             problem.update(diagnosis.message)
             self.set_status("✗ The codes were not sent to AWS: fix them first.", "error")
@@ -207,7 +210,8 @@ class MfaScreen(StepScreen):
             return
         self.revealed = not self.revealed
         secret = self.query_one("#secret", Static)
-        secret.update(f"Secret key: {group_secret(self.seed)}\n(time-based, 6 digits, 30 s)")
+        shown = group_secret(self.seed.reveal())  # the user asked to see it
+        secret.update(f"Secret key: {shown}\n(time-based, 6 digits, 30 s)")
         secret.set_class(not self.revealed, "hidden")
         if self.revealed:
             # In a small terminal the form is taller than the screen: bring it into view.
@@ -216,7 +220,7 @@ class MfaScreen(StepScreen):
     def action_copy(self) -> None:
         if self.seed is None:
             return
-        seed, settings = self.seed, self.state.settings
+        seed, settings = self.seed.reveal(), self.state.settings
         self.app.copy_to_clipboard(seed)  # OSC 52, for terminals that allow it
         self.run_task("copy", lambda: copy_text(seed, settings.platform, settings.env()))
 
@@ -277,14 +281,14 @@ class MfaScreen(StepScreen):
         self.set_status("Press enter to create the device.")
         self.show_buttons("create")
 
-    def show_enrollment(self, serial: str, seed: str) -> None:
+    def show_enrollment(self, serial: str, seed: Secret) -> None:
         self.serial = serial
         self.seed = seed
         self.state.enrollment = (serial, seed)  # memory only, for coming back to this step
         self.state.record(Change("account", f"created the virtual MFA device {serial}"))
         identity = self.state.identity
         label = f"{self.state.user_name}@{identity.account}" if identity else self.state.user_name
-        self.query_one(QrPanel).set_lines(mfa.qr_lines(mfa.otpauth_uri(seed, label)))
+        self.query_one(QrPanel).set_lines(mfa.qr_lines(mfa.otpauth_uri(seed.reveal(), label)))
         self.query_one("#enroll").remove_class("hidden")
         self.info(
             f"Scan the code with your authenticator app (or press ctrl+s for the secret), "

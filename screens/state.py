@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from onboard.secret import Secret
 from onboard.settings import Settings
 from onboard.walkthrough.admin import AdminRequest
 from onboard.walkthrough.facts import SentCode
@@ -50,7 +51,7 @@ class RunState:
     clone_url: str | None = None
     facts: Facts | None = None
     """What was already done when this run started."""
-    enrollment: tuple[str, str] | None = field(default=None, repr=False)
+    enrollment: tuple[str, Secret] | None = field(default=None, repr=False)
     """(serial, seed) of a device created but not enabled yet: step 2 resumes it."""
     sent_codes: list[SentCode] = field(default_factory=list, repr=False)
     """MFA codes AWS accepted in this run: step 3 refuses to send one again."""

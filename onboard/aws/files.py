@@ -19,6 +19,7 @@ from typing import Protocol
 from onboard.errors import ConfigFileError, InvalidInput
 from onboard.files import EditResult, edit_file, read_text
 from onboard.home import Home
+from onboard.secret import Secret, reveal
 
 SESSION_SUFFIX = "-mfa"
 _PROFILE_NAME = re.compile(r"^[\w+=,.@:/-]{1,128}$")
@@ -31,9 +32,9 @@ class SessionCredentialsLike(Protocol):
     @property
     def access_key_id(self) -> str: ...
     @property
-    def secret_access_key(self) -> str: ...
+    def secret_access_key(self) -> str | Secret: ...
     @property
-    def session_token(self) -> str: ...
+    def session_token(self) -> str | Secret: ...
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,9 @@ def save_session_profile(
     _check_name(name)
     values = {
         "aws_access_key_id": creds.access_key_id,
-        "aws_secret_access_key": creds.secret_access_key,
-        "aws_session_token": creds.session_token,
+        # Written because the user asked to save the session (the one place they are revealed).
+        "aws_secret_access_key": reveal(creds.secret_access_key) or "",
+        "aws_session_token": reveal(creds.session_token) or "",
     }
     for key, value in values.items():
         if not value or any(char in value for char in "\r\n"):

@@ -26,6 +26,7 @@ from onboard.aws.models import (
 from onboard.aws.organizations import OrganizationOperations
 from onboard.aws.policies import PolicyOperations
 from onboard.aws.translate import call, translated
+from onboard.secret import Secret
 from onboard.settings import Settings
 
 
@@ -61,7 +62,10 @@ class Gateway(
     def with_session(self, creds: SessionCredentials) -> Gateway:
         """The same endpoint and options, acting with temporary (MFA) credentials."""
         boto_session = sess.session_from_keys(
-            creds.access_key_id, creds.secret_access_key, creds.session_token, self.region
+            creds.access_key_id,
+            creds.secret_access_key.reveal(),
+            creds.session_token.reveal(),
+            self.region,
         )
         gateway = Gateway(boto_session, self._options, self.region, self._clock)
         gateway.credential_source_override = "mfa-session"
@@ -155,7 +159,7 @@ class Gateway(
         )["VirtualMFADevice"]
         seed = raw["Base32StringSeed"]
         seed_text = seed.decode("ascii") if isinstance(seed, bytes) else str(seed)
-        return VirtualMfaDevice(serial=raw["SerialNumber"], seed_base32=seed_text)
+        return VirtualMfaDevice(serial=raw["SerialNumber"], seed_base32=Secret(seed_text))
 
     def enable_mfa_device(self, user: str, serial: str, code1: str, code2: str) -> None:
         """Assign the device to the user; AWS checks two consecutive codes."""
@@ -209,7 +213,7 @@ class Gateway(
         )["Credentials"]
         return SessionCredentials(
             access_key_id=raw["AccessKeyId"],
-            secret_access_key=raw["SecretAccessKey"],
-            session_token=raw["SessionToken"],
+            secret_access_key=Secret(raw["SecretAccessKey"]),
+            session_token=Secret(raw["SessionToken"]),
             expiration=raw["Expiration"],
         )

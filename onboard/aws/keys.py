@@ -9,6 +9,7 @@ from typing import Any
 from onboard.aws.base import GatewayBase
 from onboard.aws.models import AccessKeyInfo, AccessKeyLastUsed, GitCredential, SshPublicKey
 from onboard.aws.translate import call
+from onboard.secret import Secret
 
 CODECOMMIT_SERVICE = "codecommit.amazonaws.com"
 
@@ -29,7 +30,7 @@ def _git_credential(raw: Mapping[str, Any]) -> GitCredential:
         id=raw["ServiceSpecificCredentialId"],
         username=raw.get("ServiceUserName", ""),
         status=raw.get("Status", ""),
-        password=raw.get("ServicePassword"),
+        password=Secret(raw["ServicePassword"]) if raw.get("ServicePassword") else None,
         user_name=raw.get("UserName", ""),
         create_date=raw.get("CreateDate"),
     )

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from onboard.secret import Secret
+
 
 @dataclass(frozen=True)
 class CallerIdentity:
@@ -60,7 +62,7 @@ class VirtualMfaDevice:
     """A newly created virtual MFA device; the seed is shown once and never in repr."""
 
     serial: str
-    seed_base32: str = field(repr=False)
+    seed_base32: Secret = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,8 @@ class SessionCredentials:
     """Temporary credentials from STS GetSessionToken; repr redacts the secrets."""
 
     access_key_id: str
-    secret_access_key: str = field(repr=False)
-    session_token: str = field(repr=False)
+    secret_access_key: Secret = field(repr=False)
+    session_token: Secret = field(repr=False)
     expiration: datetime
 
 
@@ -95,7 +97,7 @@ class GitCredential:
     id: str
     username: str
     status: str
-    password: str | None = field(default=None, repr=False)
+    password: Secret | None = field(default=None, repr=False)
     user_name: str = ""
     create_date: datetime | None = None
 

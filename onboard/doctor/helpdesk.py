@@ -189,7 +189,7 @@ def reset_git_credentials(gateway: Gateway, user: str, credential_id: str | None
 
     def perform(g: Gateway) -> Secret | None:
         reset = g.reset_service_specific_credential(user, chosen)
-        return Secret(reset.username, reset.password) if reset.password else None
+        return Secret(reset.username, reset.password.reveal()) if reset.password else None
 
     return Action(
         "reset-git-credentials",
@@ -212,7 +212,7 @@ def _create_git_credentials(user: str) -> Action:
 
     def perform(g: Gateway) -> Secret | None:
         made = g.create_service_specific_credential(user)
-        return Secret(made.username, made.password) if made.password else None
+        return Secret(made.username, made.password.reveal()) if made.password else None
 
     return Action(
         "create-git-credentials",

@@ -40,7 +40,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from onboard.files import atomic_write, read_text, remove_block, upsert_block
+from onboard.files import atomic_write, edit_file, read_text, remove_block, upsert_block
 from onboard.home import Home
 
 BLOCK = "sandbox-redirect"
@@ -169,29 +169,32 @@ def write_redirect(
     atomic_write(paths.known_hosts, known, mode=0o600, backup=False)
 
     # `include.path` first so the walkthrough's own settings stay as written.
-    gitconfig = read_text(home.gitconfig)
     include = f"[include]\n\tpath = {_quote(paths.git_config)}"
-    atomic_write(home.gitconfig, upsert_block(gitconfig, BLOCK, include, prepend=True))
-    # `Include` must come before any Host line to apply to every host.
-    ssh_config = read_text(home.ssh_config)
-    home.ssh_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    atomic_write(
-        home.ssh_config,
-        upsert_block(ssh_config, BLOCK, f"Include {_quote(paths.ssh_config)}", prepend=True),
+    edit_file(
+        home.gitconfig,
+        lambda text: upsert_block(text, BLOCK, include, prepend=True),
+        git_lock=True,
     )
+    # `Include` must come before any Host line to apply to every host.
+    home.ssh_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    ssh_include = f"Include {_quote(paths.ssh_config)}"
+    edit_file(home.ssh_config, lambda text: upsert_block(text, BLOCK, ssh_include, prepend=True))
     return paths
 
 
 def remove_redirect(home: Home) -> None:
     """Undo `write_redirect` (the include lines and the redirect files)."""
+
+    def without_block(text: str) -> str:
+        kept = remove_block(text, BLOCK)
+        # upsert_block(prepend=True) put a blank line after the block: drop it too.
+        if text.startswith("# >>> onboard: ") and kept.startswith(("\n", "\r\n")):
+            kept = kept.split("\n", 1)[1]
+        return kept
+
     for config in (home.gitconfig, home.ssh_config):
-        text = read_text(config)
-        if text:
-            kept = remove_block(text, BLOCK)
-            # upsert_block(prepend=True) put a blank line after the block: drop it too.
-            if text.startswith("# >>> onboard: ") and kept.startswith(("\n", "\r\n")):
-                kept = kept.split("\n", 1)[1]
-            atomic_write(config, kept)
+        if read_text(config):
+            edit_file(config, without_block, git_lock=config == home.gitconfig)
     paths = redirect_paths(home)
     for path in (paths.git_config, paths.ssh_config, paths.known_hosts, paths.ca_bundle):
         path.unlink(missing_ok=True)

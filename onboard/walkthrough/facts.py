@@ -366,14 +366,14 @@ def apply_git_method(
                 "run this step again (it creates a new credential)",
             )
         gitconfig.store_git_credentials(
-            env, codecommit_host(region), credential.username, credential.password
+            env, codecommit_host(region), credential.username, credential.password.reveal()
         )
         return GitSetup(
             method,
             url,
             commands,
             credential.username,
-            credential.password,
+            credential.password.reveal(),  # shown once on the Git step, as AWS shows it
             credential.id,
             f"git keeps the password in {where}",
         )

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from onboard.aws import files as awsfiles
 from onboard.aws.models import SessionCredentials
 from onboard.home import Home
+from onboard.secret import Secret
 
 
 def load_saved_session(home: Home, profile: str | None, now: float) -> SessionCredentials | None:
@@ -31,8 +32,8 @@ def load_saved_session(home: Home, profile: str | None, now: float) -> SessionCr
         section = parser[saved.profile]
         return SessionCredentials(
             access_key_id=section["aws_access_key_id"].strip(),
-            secret_access_key=section["aws_secret_access_key"].strip(),
-            session_token=section["aws_session_token"].strip(),
+            secret_access_key=Secret(section["aws_secret_access_key"].strip()),
+            session_token=Secret(section["aws_session_token"].strip()),
             expiration=expiration,
         )
     except (configparser.Error, KeyError, OSError):

@@ -3,18 +3,16 @@
 The HTTPS methods write the CodeCommit credential section of the global git
 config (and Git credentials leave a password in git's store). Left behind, a
 helper the policy denies keeps answering for CodeCommit URLs. The git config
-is copied to `<name>.onboard-backup` first, as every onboard edit does.
+keeps its first `<name>.onboard-backup`, as every onboard edit does.
 """
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 
-from onboard.errors import ConfigFileError
 from onboard.files import BACKUP_SUFFIX
-from onboard.git import config as gitconfig
 from onboard.git.cli import run_git
+from onboard.git.configfile import global_config_path, set_codecommit_helpers
 from onboard.settings import Settings
 
 HTTPS_METHODS = ("https-helper", "https-git-credentials")
@@ -39,29 +37,15 @@ def remove_method(previous: str, new: str, settings: Settings, host: str) -> Rem
     if previous == new or previous not in HTTPS_METHODS:
         return None
     env = settings.env()
-    gitconfig_path = settings.home.gitconfig
-    backup = None
-    backup_path = gitconfig_path.with_name(gitconfig_path.name + BACKUP_SUFFIX)
-    # The first backup is the file before onboard (as `files.edit_file` keeps it).
-    if gitconfig_path.exists() and not backup_path.exists():
-        try:
-            shutil.copy2(gitconfig_path, backup_path)
-            backup_path.chmod(0o600)
-        except OSError as exc:
-            raise ConfigFileError(
-                f"cannot back up {gitconfig_path}",
-                exc.strerror or str(exc),
-                f"check the permissions of {gitconfig_path.parent}",
-            ) from exc
-    if backup_path.exists():
-        backup = str(backup_path)
     erased = False
     if previous == "https-git-credentials":
         # Ask the configured helpers to forget the password while they are still configured.
         run_git(["credential", "reject"], env, stdin=f"protocol=https\nhost={host}\n\n")
         erased = True
-    commands = list(gitconfig.remove_credential_helper(env))
-    unset = ["config", "--global", "--unset-all", gitconfig.USE_HTTP_PATH_KEY]
-    if run_git(unset, env, check=False).returncode == 0:
-        commands.append("git " + " ".join(unset))
+    # Helpers and UseHttpPath go in one atomic write under git's lock; the first
+    # backup (the file before onboard) is made or kept by `files.edit_file`.
+    change = set_codecommit_helpers(env, [], use_http_path=False)
+    commands = change.commands
+    backup_path = global_config_path(env).with_name(global_config_path(env).name + BACKUP_SUFFIX)
+    backup = str(backup_path) if backup_path.exists() else None
     return Removal(previous, tuple(commands), erased, backup)

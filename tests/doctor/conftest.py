@@ -51,8 +51,8 @@ def mfa_settings(sandbox: Sandbox) -> Settings:
     environ = dict(settings.environ or {})
     environ.update(
         AWS_ACCESS_KEY_ID=creds.access_key_id,
-        AWS_SECRET_ACCESS_KEY=creds.secret_access_key,
-        AWS_SESSION_TOKEN=creds.session_token,
+        AWS_SECRET_ACCESS_KEY=creds.secret_access_key.reveal(),
+        AWS_SESSION_TOKEN=creds.session_token.reveal(),
     )
     return settings.replace(environ=environ)
 

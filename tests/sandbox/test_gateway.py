@@ -33,8 +33,9 @@ def test_whoami_and_endpoint_from_settings(sandbox: Sandbox) -> None:
 def test_the_walkthrough_through_the_gateway(sandbox: Sandbox) -> None:
     gateway = _gateway(sandbox)
     device = gateway.create_virtual_mfa_device("new-hire")
-    assert device.seed_base32 not in repr(device)
-    assert device.seed_base32 == sandbox.mfa_seed(device.serial)
+    seed = device.seed_base32.reveal()
+    assert seed not in repr(device) and seed not in str(device.seed_base32)
+    assert seed == sandbox.mfa_seed(device.serial)
     now = sandbox.state.now()
     gateway.enable_mfa_device(
         "new-hire",
@@ -46,8 +47,9 @@ def test_the_walkthrough_through_the_gateway(sandbox: Sandbox) -> None:
     assigned = gateway.list_virtual_mfa_devices("Assigned")
     assert [(d.name, d.user_name, d.assigned) for d in assigned] == [("new-hire", "new-hire", True)]
     creds = gateway.get_session_token(device.serial, sandbox.totp_now(device.serial, now + 30))
-    assert creds.secret_access_key not in repr(creds)
-    assert creds.session_token not in repr(creds)
+    assert creds.secret_access_key.reveal() not in repr(creds)
+    assert creds.session_token.reveal() not in repr(creds)
+    assert creds.session_token.reveal() not in repr(creds.session_token)
     session = gateway.with_session(creds)
     assert session.whoami().arn == sandbox.new_hire.arn
     assert session.whoami().credential_source == "mfa-session"
@@ -63,7 +65,7 @@ def test_the_walkthrough_through_the_gateway(sandbox: Sandbox) -> None:
     assert session.list_ssh_public_keys("new-hire") == []
     git = session.create_service_specific_credential("new-hire")
     assert git.username == "new-hire-at-123456789012"
-    assert git.password and git.password not in repr(git)
+    assert git.password and git.password.reveal() not in repr(git)
     listed = session.list_service_specific_credentials("new-hire")
     assert [(c.id, c.password) for c in listed] == [(git.id, None)]
     reset = session.reset_service_specific_credential("new-hire", git.id)

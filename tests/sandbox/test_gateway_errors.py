@@ -14,6 +14,7 @@ from onboard.aws.translate import translate
 from onboard.errors import OnboardError
 from onboard.home import Home
 from onboard.sandbox.account import Sandbox
+from onboard.secret import Secret
 from onboard.settings import Settings
 
 from .helpers import enable_new_hire_mfa, next_code, other_public
@@ -85,7 +86,9 @@ def test_expired_session(sandbox: Sandbox) -> None:
     with pytest.raises(e.ExpiredCredentials) as exc:
         session.list_repositories()
     _assert_actionable(exc.value)
-    forged = SessionCredentials(creds.access_key_id, creds.secret_access_key, "x", creds.expiration)
+    forged = SessionCredentials(
+        creds.access_key_id, creds.secret_access_key, Secret("x"), creds.expiration
+    )
     with pytest.raises(e.NoCredentials):
         gateway.with_session(forged).whoami()
 

@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerFailed, WorkerState
 
 from onboard.sandbox.account import Sandbox
+from onboard.secret import Secret
 from screens.app import OnboardApp
 
 StartSandbox = Callable[..., Sandbox]
@@ -62,8 +63,8 @@ async def settle(pilot: Pilot[object], rounds: int = 200) -> None:
     raise AssertionError("workers kept running")
 
 
-def codes_for(seed: str, now: float, offset_steps: int = 0) -> tuple[str, str]:
+def codes_for(seed: str | Secret, now: float, offset_steps: int = 0) -> tuple[str, str]:
     """Two consecutive codes as a phone would show them, ending `offset_steps` from now."""
-    totp = pyotp.TOTP(seed)
+    totp = pyotp.TOTP(seed.reveal() if isinstance(seed, Secret) else seed)
     last = now + offset_steps * 30
     return totp.at(last - 30), totp.at(last)
