@@ -24,7 +24,7 @@ from typing import Any
 from onboard.errors import InvalidInput, OnboardError
 from onboard.files import atomic_write, read_bounded
 
-SCENARIO_NAMES = ("fresh", "breaks-git", "stale-device", "onboarded")
+SCENARIO_NAMES = ("fresh", "breaks-git", "stale-device", "onboarded", "org")
 
 
 def register(subparsers: Any) -> None:
