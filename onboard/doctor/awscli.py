@@ -14,7 +14,6 @@ import glob
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -82,28 +81,24 @@ def _from_dist_info(path: str) -> str | None:
     return None
 
 
-def _run_version(path: str, env: Mapping[str, str]) -> tuple[str | None, str | None]:
-    try:
-        result = subprocess.run(
-            [path, "--version"],
-            capture_output=True,
-            text=True,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            timeout=VERSION_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return None, f"`aws --version` failed: {exc}"
-    output = (result.stdout + result.stderr).strip()
+def _run_version(
+    path: str, env: Mapping[str, str], timeout: float = VERSION_TIMEOUT
+) -> tuple[str | None, str | None]:
+    from onboard.doctor.procs import run_bounded
+
+    # Its own process group, killed whole at the deadline (a wrapper may start children).
+    ran = run_bounded([path, "--version"], env, timeout)
+    if ran.error is not None or ran.timed_out:
+        return None, f"`aws --version` failed: {ran.problem(timeout)}"
+    output = (ran.stdout + ran.stderr).strip()
     match = _REPORTED.search(output)
-    if result.returncode != 0 or match is None:
-        last = output.splitlines()[-1] if output else f"exit code {result.returncode}"
+    if ran.returncode != 0 or match is None:
+        last = output.splitlines()[-1] if output else f"exit code {ran.returncode}"
         return None, f"`aws --version` failed: {last}"
     return match.group(1), None
 
 
-def inspect_aws_cli(path: str, env: Mapping[str, str]) -> AwsCli:
+def inspect_aws_cli(path: str, env: Mapping[str, str], timeout: float = VERSION_TIMEOUT) -> AwsCli:
     """The AWS CLI at `path`: its version (cheaply when the install says it) or why it fails."""
     broken = broken_launcher(path, env)
     if broken is not None:
@@ -114,5 +109,5 @@ def inspect_aws_cli(path: str, env: Mapping[str, str]) -> AwsCli:
     version = _from_dist_info(path)
     if version:
         return AwsCli(path, version, "dist-info")
-    version, error = _run_version(path, env)
+    version, error = _run_version(path, env, min(timeout, VERSION_TIMEOUT))
     return AwsCli(path, version, "aws --version", broken=error)

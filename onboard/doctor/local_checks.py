@@ -90,7 +90,7 @@ def check_aws_cli(ctx: DoctorContext) -> Finding:
             fix=Fix("Install the AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/"),
             causes=("no-aws-cli",),
         )
-    cli = inspect_aws_cli(aws, ctx.env())
+    cli = inspect_aws_cli(aws, ctx.env(), ctx.live_timeout)
     if cli.broken is not None:
         return Finding(
             "env.aws",

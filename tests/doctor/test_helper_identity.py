@@ -101,3 +101,23 @@ def _saved_key(sandbox: Sandbox) -> str:
     saved = read_session_profile(sandbox.home, None)
     assert saved is not None
     return saved.access_key_id
+
+
+def test_healthy_https_git_credentials_clone_has_no_failure(tmp_path: Path) -> None:
+    from onboard.git import config as gitconfig
+
+    sandbox = Sandbox.start("onboarded")
+    try:
+        settings = self_settings(sandbox)
+        env = settings.env()
+        gitconfig.configure_password_helper(env, "store")
+        host = "git-codecommit.us-east-1.amazonaws.com"
+        assert sandbox.git_username and sandbox.git_password
+        gitconfig.store_git_credentials(env, host, sandbox.git_username, sandbox.git_password)
+        assert git(settings, "clone", "-q", URL, str(tmp_path / "c")).returncode == 0
+        found, code = doctor(settings, cwd=tmp_path / "c")
+        assert [f.summary for f in found.values() if f.status == "fail"] == [] and code == 0
+        assert found["live.https-git-credentials"].status == "ok"
+        assert found["git.remote"].status == "ok"
+    finally:
+        sandbox.stop()
