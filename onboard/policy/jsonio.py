@@ -153,3 +153,14 @@ def _too_large(name: str, size: str, limit: int, what: str) -> str:
 def loads_canonical(key: bytes) -> Any:
     """Decode what `canonical` made (always valid JSON)."""
     return _decoder.decode(key)
+
+
+def decode_reason(error: Exception) -> str:
+    """A short reason for a value msgspec could not decode (inside a request)."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if isinstance(error, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if "out of range" in str(error):
+        return "a number too large to use (integers up to 4,300 digits)"
+    return f"invalid JSON value ({error})"

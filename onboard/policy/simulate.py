@@ -13,16 +13,18 @@ document's canonical JSON), so a batch costs about one evaluation per request.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import msgspec
 
 from onboard.errors import OnboardError
-from onboard.policy.document import Policy, parse_policy
+from onboard.policy.document import Policy
 from onboard.policy.errors import PolicyError
 from onboard.policy.evaluate import Decision, MatchedStatement, Request, evaluate
-from onboard.policy.jsonio import DECODE_ERRORS, describe
+from onboard.policy.jsonio import DECODE_ERRORS, decode_reason, describe
+from onboard.policy.resolve import Resolver
 
 # Batches above this many requests are refused as a whole (memory and time stay
 # bounded); split them. Documented in docs/policy.md.
@@ -49,7 +51,6 @@ _POLICY_LISTS = frozenset({"identityPolicies", "permissionBoundaries", "scps"})
 _NO_CONTEXT: Mapping[str, Any] = {}
 # Built once: an enum's `.value` and an f-string per policy per request add up.
 _DECISION_TEXT = {decision: decision.value for decision in Decision}
-_PLACES = {field: tuple(f"{field}[{i}]" for i in range(16)) for field, _kind in _LIST_FIELDS}
 _NO_POLICIES: Mapping[str, Any] = {}
 _ID_TYPES = (str, int, float, bool, type(None))
 
@@ -90,9 +91,12 @@ def batch_requests(batch: object, name: str = "batch") -> tuple[list[Any], Mappi
 def simulate_batch(batch: list[Any] | Mapping[str, Any]) -> list[dict[str, Any]]:
     """Evaluate each request of either input form; results keep the input order."""
     requests, policies = batch_requests(batch)
-    resolver = _Resolver(policies)
+    resolver = Resolver(policies)
     matched_json: dict[int, tuple[MatchedStatement, dict[str, object]]] = {}
-    return [_simulate_one(raw, index, resolver, matched_json) for index, raw in enumerate(requests)]
+    with _no_cycle_collection():
+        return [
+            _simulate_one(raw, index, resolver, matched_json) for index, raw in enumerate(requests)
+        ]
 
 
 class _Wire(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -145,14 +149,30 @@ def simulate_json(data: bytes, name: str = "batch") -> list[dict[str, Any]]:
         except DECODE_ERRORS as exc:
             raise PolicyError(describe(data, name, exc)) from None
     requests, policies = batch_requests(batch, name)
-    resolver = _Resolver(policies)
+    resolver = Resolver(policies)
     matched_json: dict[int, tuple[MatchedStatement, dict[str, object]]] = {}
     wires: list[Any] = requests
     if raw_list is not None:
         # The usual batch in one call; if any request is unusual, each is looked at alone.
         with contextlib.suppress(*DECODE_ERRORS):
             wires = _wires.decode(raw_list)
-    return [_simulate_one(raw, index, resolver, matched_json) for index, raw in enumerate(wires)]
+    with _no_cycle_collection():
+        return [
+            _simulate_one(raw, index, resolver, matched_json) for index, raw in enumerate(wires)
+        ]
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """A batch allocates ~20 objects per request and frees none: the cycle collector
+    would scan them again and again (a tenth of the batch's time) to find nothing."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _expand(raw: msgspec.Raw, index: int) -> object:
@@ -163,7 +183,7 @@ def _expand(raw: msgspec.Raw, index: int) -> object:
         try:
             return _values.decode(raw)  # not an object: `_simulate_one` says so
         except DECODE_ERRORS as exc:
-            raise PolicyError(f"request {index}: {_reason(exc)}") from None
+            raise PolicyError(f"request {index}: {decode_reason(exc)}") from None
     request: dict[str, Any] = {}
     for key, value in fields.items():
         try:
@@ -174,107 +194,14 @@ def _expand(raw: msgspec.Raw, index: int) -> object:
             else:
                 request[key] = _values.decode(value)
         except DECODE_ERRORS as exc:
-            raise PolicyError(f"request {index}: {key!r}: {_reason(exc)}") from None
+            raise PolicyError(f"request {index}: {key!r}: {decode_reason(exc)}") from None
     return request
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, RecursionError):
-        return "nested too deeply"
-    if isinstance(error, UnicodeDecodeError):
-        return "not UTF-8 text"
-    if "out of range" in str(error):
-        return "a number too large to use (integers up to 4,300 digits)"
-    return f"invalid JSON value ({error})"
-
-
-class _Resolver:
-    """A request's policy references (documents, or names in the shared form) to policies."""
-
-    __slots__ = ("_named", "_raw", "_shared")
-
-    def __init__(self, shared: Mapping[str, Any]) -> None:
-        self._shared = shared
-        self._named: dict[tuple[str, str], Policy | PolicyError] = {}
-        self._raw: dict[tuple[bytes, str, str], Policy] = {}
-
-    def one(self, reference: object, where: str, kind: str) -> Policy:
-        """A document is compiled (once per process); a name is looked up in `policies`."""
-        if type(reference) is msgspec.Raw:
-            key = (bytes(reference), where, kind)
-            found = self._raw.get(key)
-            if found is None:
-                try:
-                    decoded = _values.decode(reference)
-                except DECODE_ERRORS as exc:
-                    raise PolicyError(f"{where}: {_reason(exc)}") from None
-                found = self._raw[key] = self.one(decoded, where, kind)
-            return found
-        if type(reference) is str and self._shared:
-            return self._by_name(reference, where, kind)
-        if isinstance(reference, Mapping | str):
-            return parse_policy(reference, where, kind=kind)
-        raise PolicyError(f"{where}: must be a policy document (an object) or a policy's name")
-
-    def _by_name(self, name: str, where: str, kind: str) -> Policy:
-        found = self._named.get((name, kind))
-        if found is None:
-            if name not in self._shared:
-                found = PolicyError(f'{where}: no policy named {name!r} in "policies"')
-            else:
-                try:
-                    document = self._shared[name]
-                    if type(document) is msgspec.Raw:
-                        document = self._decode(document, f"policies[{name!r}]")
-                    found = parse_policy(document, name, kind=kind)
-                except PolicyError as exc:
-                    found = exc  # every request naming it gets the same error
-            self._named[(name, kind)] = found
-        if isinstance(found, PolicyError):
-            raise found
-        return found
-
-    @staticmethod
-    def _decode(raw: msgspec.Raw, where: str) -> Any:
-        try:
-            return _values.decode(raw)
-        except DECODE_ERRORS as exc:
-            raise PolicyError(f"{where}: {_reason(exc)}") from None
-
-    def many(self, references: object, field: str, kind: str) -> tuple[Policy, ...]:
-        """A request field's list of policies."""
-        if not isinstance(references, list):
-            raise PolicyError(f"{field!r} must be a list of policy documents or names")
-        names = _PLACES.get(field, ())
-        return tuple(
-            self.one(ref, names[i] if i < len(names) else f"{field}[{i}]", kind)
-            for i, ref in enumerate(references)
-        )
-
-    def levels(self, references: object) -> tuple[tuple[Policy, ...], ...]:
-        """`scps`: each item one SCP (a level of its own) or a list (the SCPs of one level)."""
-        if not isinstance(references, list):
-            raise PolicyError("'scps' must be a list of SCPs, or of lists of SCPs (levels)")
-        levels: list[tuple[Policy, ...]] = []
-        for i, level in enumerate(references):
-            if type(level) is msgspec.Raw and bytes(level).lstrip()[:1] == b"[":
-                level = self._decode(level, f"scps[{i}]")
-            if isinstance(level, list):
-                if not level:
-                    raise PolicyError(f"scps[{i}]: an SCP level needs at least one SCP")
-                where = f"scps[{i}]"
-                levels.append(
-                    tuple(self.one(r, f"{where}[{j}]", "scp") for j, r in enumerate(level))
-                )
-            else:
-                levels.append((self.one(level, f"scps[{i}]", "scp"),))
-        return tuple(levels)
 
 
 def _simulate_one(
     raw: object,
     index: int,
-    resolver: _Resolver,
+    resolver: Resolver,
     matched_json: dict[int, tuple[MatchedStatement, dict[str, object]]],
 ) -> dict[str, Any]:
     request_id: object = index
@@ -324,7 +251,7 @@ def _simulate_one(
     }
 
 
-def _parse_request(raw: Mapping[str, Any], index: int, resolver: _Resolver) -> _Parsed:
+def _parse_request(raw: Mapping[str, Any], index: int, resolver: Resolver) -> _Parsed:
     if not raw.keys() <= _KNOWN:
         unknown = sorted(set(raw) - _KNOWN)
         raise PolicyError(f"request {index}: unknown field {unknown[0]!r}")
@@ -341,7 +268,7 @@ def _parse_request(raw: Mapping[str, Any], index: int, resolver: _Resolver) -> _
     )
 
 
-def _parse_wire(wire: _Wire, index: int, resolver: _Resolver) -> _Parsed:
+def _parse_wire(wire: _Wire, index: int, resolver: Resolver) -> _Parsed:
     context = _NO_CONTEXT if wire.context is msgspec.UNSET else wire.context
     return _parse_fields(
         index,
@@ -358,7 +285,7 @@ def _parse_wire(wire: _Wire, index: int, resolver: _Resolver) -> _Parsed:
 
 def _parse_fields(
     index: int,
-    resolver: _Resolver,
+    resolver: Resolver,
     action: object,
     resource: object,
     principal: object,
