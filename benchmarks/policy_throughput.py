@@ -175,7 +175,24 @@ def embed(requests: list[dict[str, Any]], pool: dict[str, Any]) -> list[dict[str
     return out
 
 
-def time_process(path: Path, rounds: int) -> tuple[float, float, list[Any]]:
+def baseline_command(revision: str, folder: Path) -> list[str]:
+    """`policy simulate` as the engine at git `revision` runs it (for a ratio in one run)."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", revision, "onboard"], capture_output=True, check=True
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    code = (
+        f"import sys; sys.path.insert(0, {str(folder)!r}); import argparse; "
+        "from onboard.policy.cli import run_simulate; "
+        "sys.exit(run_simulate(argparse.Namespace(file=sys.argv[1])))"
+    )
+    return [sys.executable, "-c", code]
+
+
+def time_process(
+    path: Path, rounds: int, command: list[str] | None = None
+) -> tuple[float, float, list[Any]]:
     """Best wall-clock and CPU (user+sys) seconds of `onboard policy simulate PATH`.
 
     On a shared machine the wall clock mostly measures the queue for a core;
@@ -186,9 +203,8 @@ def time_process(path: Path, rounds: int) -> tuple[float, float, list[Any]]:
     for _round in range(rounds):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        done = subprocess.run(
-            [str(ONBOARD), "policy", "simulate", str(path)], capture_output=True, check=False
-        )
+        argv = [*command, str(path)] if command else [str(ONBOARD), "policy", "simulate", str(path)]
+        done = subprocess.run(argv, capture_output=True, check=False)
         best_wall = min(best_wall, time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -231,6 +247,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("count", nargs="?", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--baseline",
+        metavar="REVISION",
+        help="also time the embedded form with the engine at this git revision (e.g. bbbe448)",
+    )
     args = parser.parse_args()
     pool = documents()
     requests = make_requests(args.count)
@@ -249,6 +270,10 @@ def main() -> None:
         )
         wall_embedded, cpu_embedded, results = time_process(embedded_path, args.rounds)
         wall_shared, cpu_shared, shared_results = time_process(shared_path, args.rounds)
+        baseline = None
+        if args.baseline:
+            old = baseline_command(args.baseline, Path(folder) / "baseline")
+            baseline = time_process(embedded_path, args.rounds, old)
     decisions: dict[str, int] = {}
     for result in results:
         decisions[str(result["decision"])] = decisions.get(str(result["decision"]), 0) + 1
@@ -262,6 +287,15 @@ def main() -> None:
         print(
             f"  onboard policy simulate, {label}: {args.count / wall:>9,.0f} requests/s wall "
             f"({wall:.3f} s), {args.count / cpu:>9,.0f} per CPU second ({cpu:.3f} s)"
+        )
+    if baseline is not None:
+        wall, cpu, old_results = baseline
+        agree = [r["decision"] for r in old_results] == [r["decision"] for r in results]
+        print(
+            f"  the engine at {args.baseline}, embedded form: {args.count / wall:>9,.0f} "
+            f"requests/s wall, {args.count / cpu:>9,.0f} per CPU second; now "
+            f"{cpu / cpu_embedded:.1f}x (embedded) and {cpu / cpu_shared:.1f}x (shared) less "
+            f"CPU; decisions agree: {agree}"
         )
     rate, cpu_rate = pure_rate(requests, pool, args.rounds)
     print(
