@@ -27,6 +27,7 @@ from onboard.audit.report import AuditRun
 from onboard.audit.run import AuditOptions, run_audit
 from onboard.policy.git import METHODS
 from onboard.settings import Settings
+from screens.crash import RedactedCrash
 from screens.doctor import DoctorScreen
 
 COLUMNS = (
@@ -54,6 +55,19 @@ def _row(user: UserAudit, findings: str) -> tuple[str, ...]:
     )
 
 
+def describe(user: UserAudit, fixes: list[str], doctor: bool) -> str:
+    """A user as the detail pane shows it: each method's verdict and why, then the fixes."""
+    groups = f" (groups: {', '.join(user.groups)})" if user.groups else ""
+    lines = [f"{user.user} in {user.account}{groups}, MFA device {user.mfa_device}"]
+    lines += [f"  {m}: {user.git[m]} — {user.deciding[m]}" for m in METHODS]
+    if not user.mfa_enforced:
+        lines.append(f"  MFA not enforced: {', '.join(user.mfa_not_enforced_for)}")
+    lines += [f"Fix {fix}" for fix in fixes]
+    if doctor:
+        lines.append("Enter: the helpdesk doctor for this user")
+    return "\n".join(lines)
+
+
 class UserDoctor(DoctorScreen):
     """The doctor in helpdesk mode for one user (its box filled in before the first run)."""
 
@@ -77,6 +91,8 @@ class AuditScreen(Screen[None]):
     AuditScreen #audit-filter { margin: 0 1; }
     AuditScreen #audit-body { height: 1fr; }
     AuditScreen DataTable { height: 1fr; }
+    AuditScreen #audit-detail { height: auto; max-height: 8; padding: 0 1;
+        border-top: solid $panel; overflow-y: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "sort", "Sort by next column"),
@@ -114,6 +130,8 @@ class AuditScreen(Screen[None]):
         yield Input(placeholder="filter: user, account, group, status, finding", id="audit-filter")
         with Vertical(id="audit-body"):
             yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        yield Static("Select a user to see what decides each method.", id="audit-detail",
+                     markup=False)  # fmt: skip
         yield Footer()
 
     def on_mount(self) -> None:
@@ -227,14 +245,35 @@ class AuditScreen(Screen[None]):
         self._sort_column = event.column_index
         self.query_one(DataTable).sort(COLUMNS[self._sort_column], COLUMNS[0], COLUMNS[1])
 
+    def _home_account(self) -> str | None:
+        """The account the caller's own credentials act in (where the doctor can look)."""
+        if self.result is None:
+            return None
+        return next((a.account for a in self.result.accounts if not a.scp_levels), None)
+
+    @on(DataTable.RowHighlighted)
+    def row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Show what decides each method for the highlighted user, and their findings' fixes."""
+        if event.row_key is None or event.row_key.value is None or self.result is None:
+            return
+        account, _, name = str(event.row_key.value).partition("/")
+        user = next((u for u in self.result.users if u.account == account and u.user == name), None)
+        if user is not None:
+            fixes = [
+                f"{f.id}: {f.fix}"
+                for f in self.result.findings
+                if f.account == account and name in f.users
+            ]
+            detail = describe(user, fixes, doctor=account == self._home_account())
+            self.query_one("#audit-detail", Static).update(detail)
+
     @on(DataTable.RowSelected)
     def row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a user: the helpdesk doctor for them (in the account the caller is in)."""
         if event.row_key is None or event.row_key.value is None or self.result is None:
             return
         account, _, user = str(event.row_key.value).partition("/")
-        home_account = next((a.account for a in self.result.accounts if not a.scp_levels), None)
-        if account != home_account:
+        if account != self._home_account():
             self.notify(
                 f"{user} is in account {account}: run `onboard --profile PROFILE doctor --user "
                 f"{user}` with credentials of that account",
@@ -245,7 +284,7 @@ class AuditScreen(Screen[None]):
             self.app.push_screen(UserDoctor(self.settings, user))
 
 
-class AuditApp(App[int]):
+class AuditApp(RedactedCrash, App[int]):
     """`onboard audit` on a terminal: the audit screen alone."""
 
     TITLE = "onboard audit"
@@ -269,5 +308,7 @@ def run_audit_app(args: argparse.Namespace) -> int:
         banner = f"SANDBOX ({args.scenario})" if getattr(args, "sandbox", False) else ""
         app = AuditApp(settings, options_from(args), banner)
         app.run()
+    if app.return_code:  # an internal error (70), reported by RedactedCrash
+        return app.return_code
     result = app.audit_screen.result
     return result.exit_code if result is not None else 0
