@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from onboard.settings import Settings
 from onboard.walkthrough.steps import STEP_IDS, StepId, next_step, previous_step, step
+from screens.crash import RedactedCrash
 from screens.modals import ConfirmModal, ErrorModal, HelpModal
 from screens.state import RunState
 from screens.step import StepScreen
@@ -44,7 +45,7 @@ def step_screen(step_id: StepId) -> StepScreen:
     return screen
 
 
-class OnboardApp(App[int]):
+class OnboardApp(RedactedCrash, App[int]):
     """The walkthrough: seven steps from an access key to working git."""
 
     CSS_PATH = "onboard.tcss"
@@ -125,29 +126,6 @@ class OnboardApp(App[int]):
             self.goto(previous_step(from_step))
 
     # -- errors --------------------------------------------------------------
-
-    def _fatal_error(self) -> None:
-        """An unexpected error ends the app without Textual's traceback.
-
-        Textual prints the traceback with local variables, which can hold the
-        MFA seed or a session token: instead, one line names a redacted 0600
-        report (`onboard.crash`), and the app exits 70.
-        """
-        from rich.text import Text
-
-        from onboard.crash import EXIT_INTERNAL, crash_report, write_report
-
-        error = sys.exc_info()[1] or self._exception or RuntimeError("internal error")
-        try:
-            where = f"the full report is in {write_report(crash_report(error))}"
-        except Exception:  # the report must never crash in turn
-            where = "no report could be written"
-        self.bell()
-        self._exit_renderables.append(
-            Text(f"onboard: internal error ({type(error).__name__}); {where}")
-        )
-        self._return_code = EXIT_INTERNAL
-        self._close_messages_no_wait()
 
     def show_error(self, error: BaseException) -> None:
         """The one place a failure becomes a dialog (what / why / next step)."""

@@ -40,3 +40,17 @@ async def test_unexpected_error_writes_a_redacted_report_and_exits_70(
     assert stat.S_IMODE(report.stat().st_mode) == 0o600
     text = report.read_text()
     assert "RuntimeError" in text and seed not in text
+
+
+def test_every_app_reports_crashes_without_locals() -> None:
+    from textual.app import App
+
+    from screens.app import OnboardApp
+    from screens.audit import AuditApp
+    from screens.crash import RedactedCrash
+
+    for app_class in (OnboardApp, AuditApp):
+        assert issubclass(app_class, RedactedCrash)
+        # The mixin's `_fatal_error` wins over Textual's traceback printer.
+        assert app_class._fatal_error is RedactedCrash._fatal_error
+        assert App._fatal_error is not RedactedCrash._fatal_error
