@@ -118,7 +118,8 @@ class FaultInjector:
                     service=spec.get("service"),
                     seconds=float(spec.get("seconds", 0.0)),
                 )
-            except (ValueError, KeyError, InvalidInput) as exc:
+            except (ValueError, KeyError, TypeError, AttributeError, InvalidInput) as exc:
+                # Any malformed body (not an object, wrong types) is the caller's error.
                 start_response("400 Bad Request", [("Content-Type", "text/plain")])
                 return [str(exc).encode()]
         start_response("200 OK", [("Content-Type", "application/json")])

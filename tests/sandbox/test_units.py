@@ -99,10 +99,11 @@ def test_fault_admin_endpoint(sandbox) -> None:  # type: ignore[no-untyped-def]
     )
     with urllib.request.urlopen(request, timeout=10) as reply:
         assert reply.status == 200
-    bad = urllib.request.Request(url, data=b'{"kind": "meteor"}', method="POST", headers=token)
-    with pytest.raises(urllib.error.HTTPError) as exc:
-        urllib.request.urlopen(bad, timeout=10)
-    assert exc.value.code == 400
+    for body in (b'{"kind": "meteor"}', b"[1, 2]", b'{"kind": "throttle", "count": {}}'):
+        bad = urllib.request.Request(url, data=body, method="POST", headers=token)
+        with pytest.raises(urllib.error.HTTPError) as exc:
+            urllib.request.urlopen(bad, timeout=10)
+        assert exc.value.code == 400
     delete = urllib.request.Request(url, method="DELETE", headers=token)
     with urllib.request.urlopen(delete, timeout=10):
         pass
