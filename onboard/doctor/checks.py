@@ -23,7 +23,9 @@ from onboard.doctor import (
     local_checks,
     policy_checks,
     remote_checks,
+    session_checks,
     ssh_checks,
+    ssh_key_checks,
 )
 from onboard.doctor.context import CheckSpec, DoctorContext
 from onboard.doctor.findings import Finding, Fix, skipped
@@ -132,8 +134,10 @@ def all_checks() -> tuple[CheckSpec, ...]:
         *local_checks.CHECKS,
         *remote_checks.CHECKS,
         *credential_checks.CHECKS,
+        *session_checks.CHECKS,
         *account_checks.CHECKS,
         *ssh_checks.CHECKS,
+        *ssh_key_checks.CHECKS,
         *policy_checks.CHECKS,
         *live_checks.CHECKS,
     )

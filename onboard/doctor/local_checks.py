@@ -9,6 +9,7 @@ from __future__ import annotations
 import configparser
 import shlex
 import shutil
+from typing import Any
 
 from onboard.doctor.context import CheckSpec, DoctorContext
 from onboard.doctor.findings import Finding, Fix, ok, skipped
@@ -114,6 +115,16 @@ def check_aws_cli(ctx: DoctorContext) -> Finding:
 def check_grc(ctx: DoctorContext) -> Finding:
     """git-remote-codecommit (for codecommit:// URLs) is installed."""
     path = _which(ctx, "git-remote-codecommit")
+    users = [t.label for t in _targets(ctx) if t.method == "grc"]
+    if path is None and users:
+        return Finding(
+            "env.grc",
+            "fail",
+            f"git-remote-codecommit is not installed, and {', '.join(users)} uses a "
+            "codecommit:// URL: git cannot run it",
+            fix=Fix("Install it where git finds it", "pip install git-remote-codecommit"),
+            causes=("grc-not-installed",),
+        )
     if path is None:
         # Optional: HTTPS and SSH do not need it, so its absence is not a warning.
         return ok(
@@ -129,6 +140,13 @@ def check_grc(ctx: DoctorContext) -> Finding:
         rules_out=("grc-not-installed",),
         data={"path": path},
     )
+
+
+def _targets(ctx: DoctorContext) -> tuple[Any, ...]:
+    try:
+        return ctx.targets()
+    except Exception:  # git.remote reports a clone git cannot read
+        return ()
 
 
 def check_git_ssh(ctx: DoctorContext) -> Finding:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import stat
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +19,9 @@ from onboard.doctor.findings import Finding, Fix, ok, skipped
 from onboard.doctor.procs import run_bounded
 from onboard.errors import OnboardError
 from onboard.ssh import config as sshconfig
-from onboard.ssh.keys import inspect_public_key
 
 SSH_RSA_DISABLED_SINCE = (8, 8)
-_FIX_BLOCK = "onboard (SSH step) writes the Host git-codecommit.*.amazonaws.com block"
+FIX_BLOCK = "onboard (SSH step) writes the Host git-codecommit.*.amazonaws.com block"
 
 
 def ssh_host(ctx: DoctorContext) -> str:
@@ -92,7 +89,8 @@ def uploaded_keys(ctx: DoctorContext) -> list[Any]:
     return ctx.fact("ssh keys", lambda: ctx.gateway().list_ssh_public_keys(user))
 
 
-def _normalise(fingerprint: str) -> str:
+def normalise_fingerprint(fingerprint: str) -> str:
+    """`MD5:aa:bb...` or `aa:bb...` -> `aa:bb...` (how IAM and ssh-keygen print it differ)."""
     return fingerprint.lower().removeprefix("md5:").strip()
 
 
@@ -143,14 +141,14 @@ def _key_id(ctx: DoctorContext) -> Finding:
     if not user.upper().startswith("APKA"):
         key_ids = ", ".join(k.key_id for k in keys if k.status == "Active") or "none active"
         details = ["CodeCommit's SSH user name is the key ID (APKA...)"]
-        fix = Fix(_FIX_BLOCK, action="write-ssh-config")
+        fix = Fix(FIX_BLOCK, action="write-ssh-config")
         if view.user_from:
             details.append(
                 f"User {user} comes from {view.user_from}: ssh keeps the first value it finds, "
                 "so a User in a later CodeCommit block never applies"
             )
             fix = Fix("Move the Host git-codecommit.*.amazonaws.com block above that block "
-                      f"(or drop its User); {_FIX_BLOCK}", action="write-ssh-config")  # fmt: skip
+                      f"(or drop its User); {FIX_BLOCK}", action="write-ssh-config")  # fmt: skip
         elif view.command.source != "ssh (default)":
             details.append(f"git runs {' '.join(view.command.argv)} ({view.command.source})")
             fix = Fix(f"Remove the user from {view.command.source}")
@@ -199,126 +197,6 @@ def mfa_profile_option(ctx: DoctorContext) -> str:
     return "" if ctx.helpdesk else f" --profile {ctx.mfa_profile()}"
 
 
-def _identity_files(ctx: DoctorContext) -> list[Path]:
-    home = ctx.settings.home.root
-    paths = []
-    for raw in effective(ctx).get("identityfile", []):
-        text = raw.replace("%d", str(home))
-        if text.startswith("~"):
-            text = str(home) + text[1:]
-        paths.append(Path(text))
-    return paths
-
-
-def check_identity_file(ctx: DoctorContext) -> Finding:
-    """An IdentityFile exists, is private (0600), and matches the uploaded key."""
-    user = (effective(ctx).get("user") or [""])[0]
-    if not user.upper().startswith("APKA"):
-        return skipped("ssh.identity_file", "no SSH key ID configured (see ssh.key_id)")
-    existing = [p for p in _identity_files(ctx) if p.exists()]
-    if not existing:
-        return Finding(
-            "ssh.identity_file",
-            "fail",
-            "none of the IdentityFile paths exists",
-            tuple(str(p) for p in _identity_files(ctx)),
-            Fix(_FIX_BLOCK, action="write-ssh-config"),
-            causes=("ssh-private-key-invalid",),
-        )
-    # ListSSHPublicKeys carries no fingerprint: ask for the configured key itself.
-    key = ctx.gateway().get_ssh_public_key(ctx.user_name(), user)
-    uploaded = {_normalise(key.fingerprint): key.key_id}
-    problems = []
-    for path in existing:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if not ctx.settings.platform.is_windows and os.name != "nt" and mode & 0o077:
-            problems.append(f"{path} is mode {mode:04o}: ssh ignores keys others can read")
-            continue
-        public = path.with_name(path.name + ".pub")
-        fingerprint, note = _public_fingerprint(ctx, path, public, set(uploaded))
-        if fingerprint is None:
-            problems.append(note)
-            continue
-        if fingerprint in uploaded:
-            return Finding(
-                "ssh.identity_file",
-                "ok",
-                f"{path} (0{mode:03o}) matches uploaded key {user}",
-                (note,) if note else (),
-                rules_out=("ssh-private-key-invalid", "ssh-key-not-uploaded"),
-            )
-        problems.append(f"{path} is not {user}'s key (fingerprint {fingerprint}){note}")
-    if any("mode" in p for p in problems):
-        return Finding(
-            "ssh.identity_file",
-            "fail",
-            "the private key file is readable by others",
-            tuple(problems),
-            Fix("chmod 600 the key", f"chmod 600 {existing[0]}"),
-            causes=("ssh-private-key-invalid",),
-        )
-    return Finding(
-        "ssh.identity_file",
-        "fail" if problems else "warn",
-        "no IdentityFile matches the uploaded key" if problems else "cannot compare fingerprints",
-        tuple(problems) or ("no .pub file beside the private key",),
-        _mismatch_fix(ctx, existing),
-        causes=("ssh-key-not-uploaded",) if problems else (),
-    )
-
-
-def _mismatch_fix(ctx: DoctorContext, keys: list[Path]) -> Fix:
-    """Point IdentityFile at the uploaded key; upload a local key only when IAM takes it."""
-    unusable = []
-    for path in keys:
-        ran = run_bounded(["ssh-keygen", "-y", "-P", "", "-f", str(path)], ctx.env(),
-                          ctx.live_timeout)  # fmt: skip
-        try:
-            info = inspect_public_key(ran.stdout, path) if ran.ok else None
-        except OnboardError:
-            info = None
-        if info is not None and not info.usable:
-            unusable.append(f"{path.name} is {info.key_type}: {info.reason}")
-    if unusable:
-        return Fix(
-            "Point IdentityFile at the RSA key you uploaded; IAM refuses this one ("
-            + "; ".join(unusable)
-            + "), so make an RSA key (ssh-keygen -t rsa -b 4096) and upload that (onboard SSH step)"
-        )
-    return Fix("Point IdentityFile at the key you uploaded, or upload this key (onboard SSH step)")
-
-
-def _public_fingerprint(
-    ctx: DoctorContext, private: Path, public: Path, wanted: set[str]
-) -> tuple[str | None, str]:
-    """The MD5 fingerprint of the private key's public half, and a note on how it was found.
-
-    The .pub beside it is trusted only when it matches; a missing or stale .pub is
-    checked against the private key itself (`ssh-keygen -y`), which is what ssh offers.
-    """
-    if public.exists():
-        try:
-            info = inspect_public_key(public.read_text(encoding="utf-8"), public)
-            if _normalise(info.fingerprint_md5) in wanted:
-                return _normalise(info.fingerprint_md5), ""
-        except OnboardError:
-            pass  # judged from the private key below
-    keygen = shutil.which(
-        ctx.settings.platform.executable("ssh-keygen"), path=ctx.env().get("PATH")
-    )
-    if keygen is None:
-        return None, f"cannot derive the public key of {private} (no ssh-keygen)"
-    ran = run_bounded([keygen, "-y", "-P", "", "-f", str(private)], ctx.env(), ctx.live_timeout)
-    if not ran.ok:
-        return None, f"{private}: ssh-keygen -y cannot read it ({ran.problem(ctx.live_timeout)})"
-    try:
-        derived = _normalise(inspect_public_key(ran.stdout, private).fingerprint_md5)
-    except OnboardError as exc:
-        return None, f"{private}: {exc.what}"
-    why = "missing" if not public.exists() else "not this key's"
-    return derived, f" ({public.name} beside it is {why}; compared with ssh-keygen -y)"
-
-
 def _allows_ssh_rsa(values: list[str]) -> bool:
     return any("ssh-rsa" in value.split(",") for value in values)
 
@@ -352,7 +230,7 @@ def check_algorithms(ctx: DoctorContext) -> Finding:
         f"OpenSSH {version[0]}.{version[1]} does not offer ssh-rsa ({', '.join(missing)})",
         ("CodeCommit's SSH endpoint only speaks ssh-rsa",),
         Fix(
-            f"Add {' and '.join(n + ' +ssh-rsa' for n in missing)}; {_FIX_BLOCK}",
+            f"Add {' and '.join(n + ' +ssh-rsa' for n in missing)}; {FIX_BLOCK}",
             action="write-ssh-config",
         ),
         causes=("ssh-rsa-sha1-disabled",),
@@ -375,15 +253,8 @@ def check_known_hosts(ctx: DoctorContext) -> Finding:
             continue
         if keygen is not None:
             # `ssh-keygen -F` also finds hashed entries (HashKnownHosts yes).
-            found = subprocess.run(
-                [keygen, "-F", host, "-f", str(path)],
-                capture_output=True,
-                text=True,
-                stdin=subprocess.DEVNULL,
-                timeout=10,
-                check=False,
-            )
-            if found.returncode == 0 and found.stdout.strip():
+            found = run_bounded([keygen, "-F", host, "-f", str(path)], ctx.env(), ctx.live_timeout)
+            if found.ok and found.stdout.strip():
                 return ok("ssh.known_hosts", f"{host} is in {path}")
         elif host in path.read_text(encoding="utf-8", errors="replace"):
             return ok("ssh.known_hosts", f"{host} is in {path}")
@@ -397,11 +268,6 @@ def check_known_hosts(ctx: DoctorContext) -> Finding:
     )
 
 
-def check_identity_file_in_use(ctx: DoctorContext) -> Finding:
-    """`check_identity_file`, a warning when this clone's remotes do not use SSH."""
-    return not_in_use(ctx, check_identity_file(ctx))
-
-
 def check_algorithms_in_use(ctx: DoctorContext) -> Finding:
     """`check_algorithms`, a warning when this clone's remotes do not use SSH."""
     return not_in_use(ctx, check_algorithms(ctx))
@@ -410,7 +276,6 @@ def check_algorithms_in_use(ctx: DoctorContext) -> Finding:
 CHECKS = (
     CheckSpec("ssh.config", check_config),
     CheckSpec("ssh.key_id", check_key_id),
-    CheckSpec("ssh.identity_file", check_identity_file_in_use),
     CheckSpec("ssh.algorithms", check_algorithms_in_use),
     CheckSpec("ssh.known_hosts", check_known_hosts),
 )
