@@ -39,6 +39,7 @@ SCREENS = (
     "5-git",
     "6-verify",
     "7-done",
+    "8-admin-request",
 )
 
 
@@ -108,6 +109,41 @@ async def shoot(sandbox: Sandbox, out: Path, size: tuple[int, int] = SIZE) -> li
     return saved
 
 
+async def shoot_admin_request(
+    sandbox: Sandbox, out: Path, size: tuple[int, int] = SIZE
+) -> list[Path]:
+    """On `breaks-git`: through the session to the Git step, then the admin request (a)."""
+    app = OnboardApp(sandbox.settings(), banner="SANDBOX (breaks-git)")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # create the device
+        await settle(pilot)
+        serial, now = sandbox.mfa_serial, time.time()
+        for field, at in (("#code1", now - 30), ("#code2", now)):
+            app.screen.query_one(field, CodeInput).value = sandbox.totp_now(serial, at=at)
+        app.screen.query_one("#code2", CodeInput).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        code = app.screen.query_one("#code", CodeInput)
+        code.value = sandbox.totp_now(serial, at=time.time() + 30)
+        code.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # skip the SSH key
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        path = Path(app.save_screenshot("8-admin-request.svg", str(out)))
+        app.exit(0)
+    return [path]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Render the walkthrough's screenshots.")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -116,11 +152,17 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="onboard-shots-") as scratch:
         sandbox = Sandbox.start("fresh", home_root=Path(scratch) / "home")
+        width, _, height = args.size.partition("x")
+        size = (int(width), int(height))
         try:
-            width, _, height = args.size.partition("x")
-            saved = asyncio.run(shoot(sandbox, args.out, (int(width), int(height))))
+            saved = asyncio.run(shoot(sandbox, args.out, size))
         finally:
             sandbox.stop()
+        blocked = Sandbox.start("breaks-git", home_root=Path(scratch) / "home-breaks-git")
+        try:
+            saved += asyncio.run(shoot_admin_request(blocked, args.out, size))
+        finally:
+            blocked.stop()
     for path in saved:
         print(path)
     return 0

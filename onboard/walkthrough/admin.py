@@ -79,7 +79,7 @@ class AdminRequest:
         text = f"Your policy blocks {blocked} ({by})."
         if "grc" in self.working:
             until = (
-                f" until the MFA session ends ({self.session_expiry:%Y-%m-%d %H:%M} UTC)"
+                f", until {self.session_expiry:%Y-%m-%d %H:%M} UTC when it ends"
                 if self.session_expiry
                 else ""
             )

@@ -37,7 +37,7 @@ class AdminRequestModal(ModalScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog admin-dialog"):
             yield Label("Ask your administrator", classes="dialog-title")
-            yield Static(self.request.sentence(), id="admin-sentence", markup=False)
+            yield Static(self.request.sentence(key=None), id="admin-sentence", markup=False)
             with VerticalScroll(id="admin-scroll"):
                 yield Static(self.request.markdown(), id="admin-text", markup=False)
             yield Static("", id="admin-saved", classes="hint", markup=False)

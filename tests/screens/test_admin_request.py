@@ -34,7 +34,7 @@ def test_breaks_git_request_names_statement_and_its_patch_passes_the_check(
     sentence = request.sentence()
     assert "blocks HTTPS with the AWS CLI helper, HTTPS Git credentials, SSH" in sentence
     assert "ForceMFA Statement[3] (DenyAllExceptListedIfNoMFA)" in sentence
-    assert "git-remote-codecommit works now with your MFA session until" in sentence
+    assert "git-remote-codecommit works now with your MFA session, until" in sentence
     assert "2030-01-02 03:04 UTC" in sentence
     [patch] = request.patches
     assert patch.policy_name == "ForceMFA"

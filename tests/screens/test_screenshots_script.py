@@ -30,8 +30,12 @@ def test_screenshot_script_renders_every_main_screen(tmp_path: Path) -> None:
         "5-git",
         "6-verify",
         "7-done",
+        "8-admin-request",
     ]
-    for number, name in enumerate(names, start=1):
+    # The breaks-git picture is the request a blocked new hire sends the administrator.
+    admin = (tmp_path / "8-admin-request.svg").read_text()
+    assert "Ask&#160;your&#160;administrator" in admin
+    for number, name in enumerate(names[:7], start=1):
         svg = (tmp_path / f"{name}.svg").read_text()
         assert svg.startswith("<svg")
         assert f"Step&#160;{number}&#160;of&#160;7" in svg
