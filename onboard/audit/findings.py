@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from onboard.audit.model import (
@@ -18,6 +19,11 @@ from onboard.audit.model import (
 from onboard.policy.git import METHODS
 
 OLD_KEY_DAYS = 90
+# "arn:aws:iam::1:user/alice inline policy NoGit Statement[0] ..." (labels from judge.py)
+_INLINE = re.compile(
+    r"^(?:MFA required by )?arn:aws:iam::\d*:(?P<kind>user|group)/(?:[^ ]*/)?(?P<owner>[^/ ]+) "
+    r"inline policy (?P<name>[\w+=,.@-]+) "
+)
 METHOD_WORDS = {
     "https-helper": "HTTPS (AWS CLI credential helper)",
     "https-git-credentials": "HTTPS Git credentials",
@@ -63,7 +69,16 @@ def _statement_fix(deciding: str) -> str:
             f"aws iam create-policy-version --policy-arn {arn} "
             f"--policy-document file://fixed.json --set-as-default"
         )
-    return f"`onboard policy fix` that inline policy, then put it back ({arn})"
+    inline = _INLINE.match(deciding)
+    if inline is not None:
+        kind, owner, name = inline["kind"], inline["owner"], inline["name"]
+        return (
+            f"`onboard policy fix` the inline policy and put it back: aws iam get-{kind}-policy "
+            f"--{kind}-name {owner} --policy-name {name} > policy.json && onboard policy fix "
+            f"policy.json --json > fixed.json && aws iam put-{kind}-policy --{kind}-name {owner} "
+            f"--policy-name {name} --policy-document file://fixed.json"
+        )
+    return f"`onboard policy fix` the policy that denies it ({deciding})"
 
 
 def account_findings(data: AccountData, audits: Sequence[UserAudit]) -> list[Finding]:

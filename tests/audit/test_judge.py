@@ -250,3 +250,23 @@ def test_a_user_with_an_iam_path_is_judged_with_the_real_arn() -> None:
     # Same policy, but `user/${aws:username}` is erin's ARN and not frank's (user/team/frank).
     assert judged["erin"].mfa_not_enforced_for == ("iam:CreateAccessKey",)
     assert judged["frank"].mfa_enforced
+
+
+def test_an_inline_deny_gets_the_inline_fix() -> None:
+    from onboard.audit.findings import account_findings
+
+    no_git = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "NoGit", "Effect": "Deny", "Action": "codecommit:Git*", "Resource": "*"}
+        ],
+    }
+    docs = {"Grants": _doc("codecommit-developer-grants.json")}
+    data = _account([_user("gina", {"NoGit": no_git})], docs)
+    audits = judge_account(data)
+    (denied,) = [f for f in account_findings(data, audits) if f.id == "git-denied"]
+    assert denied.users == ("gina",)
+    assert "user/gina inline policy NoGit Statement[0] (NoGit)" in denied.message
+    assert denied.fix.startswith("`onboard policy fix` the inline policy and put it back: ")
+    assert "aws iam get-user-policy --user-name gina --policy-name NoGit" in denied.fix
+    assert "aws iam put-user-policy --user-name gina --policy-name NoGit" in denied.fix
