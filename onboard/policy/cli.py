@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote
 
 from onboard.policy.errors import PolicyError
-from onboard.policy.jsonio import dumps_pretty, loads, read_limited
+from onboard.policy.jsonio import loads, read_limited
 
 if TYPE_CHECKING:
     from onboard.policy.document import Policy
@@ -255,6 +255,7 @@ def run_fix(args: argparse.Namespace) -> int:
 def run_simulate(args: argparse.Namespace) -> int:
     """`onboard policy simulate`."""
     from onboard.policy.simulate import simulate_json
+    from onboard.policy.wire import dumps_pretty
 
     name = "<stdin>" if args.file == "-" else args.file
     results = simulate_json(read_limited(args.file, MAX_BATCH_BYTES, "a batch"), name)

@@ -1,62 +1,83 @@
-"""JSON in and out for the policy engine: fast (msgspec), bounded, and with clear errors.
+"""JSON in for the policy engine: bounded, standard library only, with clear errors.
 
 - Reading is capped before it is done: a file or stdin is read in chunks up
   to a stated number of bytes, and input that cannot be JSON (`/dev/zero`)
   is refused at its first byte, so no input grows memory past the cap.
 - Decoding bounds nesting (Python's recursion limit, about 1,000 levels) and
-  numbers (integers up to 4,300 digits, floats to what a double holds): past
-  that it is an input error, never a `RecursionError` traceback. An error
-  names `file:line:column` as the standard library would say it.
+  numbers (integers up to 4,300 digits, finite floats, no NaN/Infinity): past
+  that it is an input error, never a traceback. An error names
+  `file:line:column` as the standard library says it.
 - `canonical` is a document's compact JSON with its key order and exact
   scalar types (`true`, `1`, `1.0` stay apart): the policy cache's key.
-- `msgspec.Raw` lets a batch keep each embedded policy as its bytes: a
-  document repeated in 10,000 requests is decoded once, not 10,000 times.
+Batches go through `onboard.policy.wire` (msgspec), imported only by
+`policy simulate`, so every other user of the engine starts without it.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from typing import Any, BinaryIO, TextIO
-
-import msgspec
 
 from onboard.policy.errors import PolicyError
 
 _CHUNK = 1 << 16
 _BOM = b"\xef\xbb\xbf"
 _WHITESPACE = b" \t\r\n"
-# What msgspec raises for input it cannot turn into Python values.
-DECODE_ERRORS = (
-    msgspec.DecodeError,
-    msgspec.ValidationError,
-    RecursionError,
-    UnicodeDecodeError,
-    ValueError,
-)
-_encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder()
+_TOO_DEEP = "nested too deeply (at most about 1,000 levels)"
+_TOO_LARGE = "a number too large to use (integers up to 4,300 digits)"
+_canonical = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+class _BadNumber(ValueError):
+    """NaN, Infinity, or a float beyond a double: not a number a policy can use."""
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _BadNumber(f"{text[:20]} is too large for a number")
+    return number
+
+
+def _constant(text: str) -> float:
+    raise _BadNumber(f"{text} is not a JSON number")
 
 
 def canonical(document: object) -> bytes | None:
     """Compact JSON of `document` (key order kept), or None if it is not plain JSON data."""
     try:
-        return _encoder.encode(document)
-    except (TypeError, ValueError, OverflowError, RecursionError, msgspec.EncodeError):
+        return _canonical.encode(document).encode("utf-8", "surrogatepass")
+    except (TypeError, ValueError, RecursionError):
         return None
+
+
+def loads_canonical(key: bytes) -> Any:
+    """Decode what `canonical` made (always valid JSON)."""
+    return json.loads(key)
 
 
 def loads(data: bytes | str, name: str) -> Any:
     """Decode JSON; a `PolicyError` names `name:line:column` and what is wrong."""
-    if isinstance(data, str):
-        data = data.encode("utf-8", "surrogatepass")
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
+    if isinstance(data, bytes):
+        try:
+            text = data.removeprefix(_BOM).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PolicyError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+    else:
+        text = data.removeprefix("\ufeff")
     try:
-        return _decoder.decode(data)
-    except DECODE_ERRORS as exc:
-        raise PolicyError(describe(data, name, exc)) from None
+        return json.loads(text, parse_float=_finite, parse_constant=_constant)
+    except json.JSONDecodeError as exc:
+        raise PolicyError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    except _BadNumber as exc:
+        raise PolicyError(f"{name}: invalid JSON: {exc}") from None
+    except RecursionError:
+        raise PolicyError(f"{name}: invalid JSON: {_TOO_DEEP}") from None
+    except ValueError:  # Python's limit on integer digits
+        raise PolicyError(f"{name}: invalid JSON: {_TOO_LARGE}") from None
 
 
 def describe(data: bytes, name: str, error: Exception) -> str:
@@ -73,17 +94,12 @@ def describe(data: bytes, name: str, error: Exception) -> str:
     except (RecursionError, ValueError):
         pass
     if isinstance(error, RecursionError):
-        why = "nested too deeply (at most about 1,000 levels)"
+        why = _TOO_DEEP
     elif "out of range" in str(error):
-        why = "a number too large to use (integers up to 4,300 digits)"
+        why = _TOO_LARGE
     else:
         why = str(error)
     return f"{name}: invalid JSON: {why}"
-
-
-def dumps_pretty(value: object) -> bytes:
-    """Two-space indented JSON, as `json.dumps(value, indent=2)` lays it out, in UTF-8."""
-    return msgspec.json.format(_encoder.encode(value), indent=2)
 
 
 def read_limited(path: str, limit: int, what: str, *, first: bytes = b"[{") -> bytes:
@@ -148,19 +164,3 @@ def _read_stream(
 
 def _too_large(name: str, size: str, limit: int, what: str) -> str:
     return f"{name}: {size}, larger than {what} may be (at most {limit:,} bytes)"
-
-
-def loads_canonical(key: bytes) -> Any:
-    """Decode what `canonical` made (always valid JSON)."""
-    return _decoder.decode(key)
-
-
-def decode_reason(error: Exception) -> str:
-    """A short reason for a value msgspec could not decode (inside a request)."""
-    if isinstance(error, RecursionError):
-        return "nested too deeply"
-    if isinstance(error, UnicodeDecodeError):
-        return "not UTF-8 text"
-    if "out of range" in str(error):
-        return "a number too large to use (integers up to 4,300 digits)"
-    return f"invalid JSON value ({error})"

@@ -16,7 +16,7 @@ import msgspec
 
 from onboard.policy.document import Policy, parse_policy
 from onboard.policy.errors import PolicyError
-from onboard.policy.jsonio import DECODE_ERRORS, decode_reason
+from onboard.policy.wire import DECODE_ERRORS, decode_reason
 
 _values = msgspec.json.Decoder()
 # Built once: an f-string per policy per request adds up over a batch.

@@ -23,8 +23,9 @@ from onboard.errors import OnboardError
 from onboard.policy.document import Policy
 from onboard.policy.errors import PolicyError
 from onboard.policy.evaluate import Decision, MatchedStatement, Request, evaluate
-from onboard.policy.jsonio import DECODE_ERRORS, decode_reason, describe
+from onboard.policy.jsonio import describe
 from onboard.policy.resolve import Resolver
+from onboard.policy.wire import DECODE_ERRORS, decode_reason
 
 # Batches above this many requests are refused as a whole (memory and time stay
 # bounded); split them. Documented in docs/policy.md.
