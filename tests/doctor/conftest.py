@@ -76,6 +76,16 @@ def set_up_ssh(sandbox: Sandbox) -> Path:
     return private
 
 
+def git(
+    settings: Settings, *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Real git with the settings' environment, never prompting (the breakage tests' git)."""
+    env = {**settings.env(), "GIT_TERMINAL_PROMPT": "0"}
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
 def set_up_https_helper(settings: Settings) -> None:
     """The AWS CLI credential helper for CodeCommit in the sandbox home's git config."""
     gitconfig.configure_credential_helper(settings.env())

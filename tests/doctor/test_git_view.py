@@ -6,7 +6,6 @@ git fails on it, and that the doctor names it; the healthy clone stays green.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from onboard.doctor.findings import Finding, exit_code
 from onboard.sandbox.account import Sandbox
 from onboard.settings import Settings
 
-from .conftest import self_settings, set_up_https_helper
+from .conftest import git, self_settings, set_up_https_helper
 
 URL = "https://git-codecommit.us-east-1.amazonaws.com/v1/repos/my-repo"
 
@@ -31,15 +30,6 @@ def fresh() -> Iterator[Sandbox]:
         yield sandbox
     finally:
         sandbox.stop()
-
-
-def git(
-    settings: Settings, *args: str, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {**settings.env(), "GIT_TERMINAL_PROMPT": "0"}
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from onboard.sandbox.account import Sandbox
 
-from .conftest import self_settings, set_up_https_helper
-from .test_git_view import URL, doctor, git
+from .conftest import git, self_settings, set_up_https_helper
+from .test_git_view import URL, doctor
 
 
 def _save_session(sandbox: Sandbox, hours: float, step: int = 0) -> str:

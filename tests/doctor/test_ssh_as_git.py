@@ -15,7 +15,7 @@ from onboard.doctor.findings import Finding, exit_code
 from onboard.sandbox.account import Sandbox
 from onboard.settings import Settings
 
-from .conftest import helpdesk, mfa_settings, set_up_ssh
+from .conftest import git, helpdesk, mfa_settings, set_up_ssh
 
 SSH_URL = "ssh://git-codecommit.us-east-1.amazonaws.com/v1/repos/my-repo"
 
@@ -28,15 +28,6 @@ def onboarded() -> Iterator[Sandbox]:
         yield sandbox
     finally:
         sandbox.stop()
-
-
-def git(
-    settings: Settings, *args: str, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {**settings.env(), "GIT_TERMINAL_PROMPT": "0"}
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 @pytest.fixture
