@@ -105,11 +105,20 @@ class GitScreen(StepScreen):
         platform = self.state.settings.platform
         preferred = self.state.repo or self.state.settings.repo
         expiry = self.state.session.expiration if self.state.session else None
+        duration = self.state.session_duration
 
         def prepare() -> GitPrep:
             repos = tuple(gateway.list_repositories())
             repo = preferred or (repos[0] if repos else "my-repo")
-            verdict = policy_verdict(gateway, identity.account, user, region, repo, mfa=mfa)
+            verdict = policy_verdict(
+                gateway,
+                identity.account,
+                user,
+                region,
+                repo,
+                mfa=mfa,
+                mfa_session_duration=duration,
+            )
             caching = tuple(caching_helpers(env, platform, region))
             target = GitTarget(identity.account, user, region, repo)
             admin = build_admin_request(verdict, target, verdict.policies, session_expiry=expiry)

@@ -107,7 +107,8 @@ class VerifyScreen(StepScreen):
         long_term = state.gateway or gateway
         home, profile, now = state.settings.home, state.settings.profile, self.onboard_app.clock()
         expiry = state.session.expiration if state.session else None
-        age = session_age(expiry, state.session_duration, now) if expiry else None
+        duration = state.session_duration
+        age = session_age(expiry, duration, now) if expiry else None
 
         def judge() -> Judgement:
             # The session this run holds, else the one saved as <profile>-mfa: the same
@@ -115,7 +116,9 @@ class VerifyScreen(StepScreen):
             saved = None if held is not None else load_saved_session(home, profile, now)
             judged_with = held or (long_term.with_session(saved) if saved else long_term)
             mfa = held is not None or saved is not None
-            verdict = policy_verdict(judged_with, account, user, region, repo, mfa=mfa)
+            verdict = policy_verdict(
+                judged_with, account, user, region, repo, mfa=mfa, mfa_session_duration=duration
+            )
             target = GitTarget(account, user, region, repo)
             until = expiry or (saved.expiration if saved else None)
             admin = build_admin_request(verdict, target, verdict.policies, session_expiry=until)

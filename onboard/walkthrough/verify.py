@@ -72,7 +72,14 @@ def helpdesk_note(user: str) -> str:
 
 
 def policy_verdict(
-    gateway: Gateway, account: str, user: str, region: str, repo: str, *, mfa: bool
+    gateway: Gateway,
+    account: str,
+    user: str,
+    region: str,
+    repo: str,
+    *,
+    mfa: bool,
+    mfa_session_duration: int = 43_200,
 ) -> PolicyVerdict:
     """The engine's verdict over the user's policies, else the simulator's, else unknown.
 
@@ -89,7 +96,11 @@ def policy_verdict(
         boundaries = [
             parse_policy(p.document, p.name, kind="boundary") for p in named if p.kind == "boundary"
         ]
-        report = check_git(identity, target, boundaries=boundaries)
+        # git-remote-codecommit is judged over the session's whole age range (the engine
+        # says from when an aws:MultiFactorAuthAge limit stops it).
+        report = check_git(
+            identity, target, boundaries=boundaries, mfa_session_duration=mfa_session_duration
+        )
         outcomes = {v.method: _engine_outcome(v) for v in report.methods}
         return PolicyVerdict("engine", outcomes, "from your effective IAM policies", tuple(named))
     try:
