@@ -152,14 +152,18 @@ def _read_stream(
             if start:
                 checked = True
                 if start[0] not in first:
-                    expected = " or ".join(repr(chr(byte)) for byte in first)
-                    raise PolicyError(
-                        f"{name}: not JSON: it starts with byte 0x{start[0]:02x}, "
-                        f"expected {expected}"
-                    )
+                    raise PolicyError(_wrong_start(name, start[0], first))
         if len(data) > limit:
             raise PolicyError(_too_large(name, f"over {limit:,} bytes", limit, what))
     return bytes(data)
+
+
+def _wrong_start(name: str, byte: int, first: bytes) -> str:
+    expected = " or ".join(repr(chr(b)) for b in first)
+    shape = "a JSON object" if first == b"{" else "a JSON list or object"
+    if byte in b'[{"-0123456789tfn':  # JSON, of another shape
+        return f"{name}: must be {shape}, but it starts with {chr(byte)!r}"
+    return f"{name}: not JSON: it starts with byte 0x{byte:02x}, expected {expected}"
 
 
 def _too_large(name: str, size: str, limit: int, what: str) -> str:

@@ -56,7 +56,8 @@ def test_stdin_over_the_batch_cap_stops_reading(monkeypatch: pytest.MonkeyPatch)
     ("text", "message"),
     [
         ("[" * 5_000 + "]" * 5_000, "nested too deeply"),
-        ("9" * 5_000, "not JSON: it starts with byte 0x39, expected '[' or '{'"),
+        ("9" * 5_000, "<stdin>: must be a JSON list or object, but it starts with '9'"),
+        ("\x00\x01", "<stdin>: not JSON: it starts with byte 0x00, expected '[' or '{'"),
         ('{"requests": [], "policies": 1e999}', "a number too large"),
         ('[{"action": "s3:Get",}]', "1:22: invalid JSON: Expecting property name"),
     ],
