@@ -326,6 +326,7 @@ class GitScreen(StepScreen):
 
     def applied(self, setup: GitSetup, *, reset: bool = False) -> None:
         self.setup = setup
+        self.refresh_labels()  # a tool installed since the list was drawn loses its hint
         method: GitMethod = next(m for m in METHOD_ORDER if m == setup.method)
         self.state.git_method = method
         self.state.repo = self.chosen_repo()

@@ -384,7 +384,7 @@ def apply_git_method(
             method,
             url,
             (),
-            note="install it with `pip install git-remote-codecommit` if git says "
-            "'remote helper codecommit not found'",
+            # Installed: the Git step checks it is on the PATH before configuring.
+            note="git runs git-remote-codecommit, which signs with the profile in the URL",
         )
     raise InvalidInput(f"unknown git method {method!r}", "", "pick one from the list")

@@ -225,3 +225,41 @@ async def test_git_step_buttons_and_status_are_on_screen_at_32_rows(
         assert visible_in_body(app, "#apply")
         assert visible_in_body(app, "#status")
         assert app.screen.query_one("#method").has_focus
+
+
+async def test_missing_tool_is_said_before_configuring_and_clears_once_installed(
+    start_sandbox: StartSandbox,
+) -> None:
+    import os
+    import sys
+    from pathlib import Path
+
+    from onboard.walkthrough.steps import https_helper_configured
+
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    settings = app.state.settings
+    environ = dict(settings.environ or {})
+    with_tools = environ["PATH"]
+    environ["PATH"] = os.pathsep.join(("/usr/bin", "/bin"))  # git and ssh, no aws
+    app.state.settings = settings.replace(environ=environ)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await to_git_step(app, pilot, sandbox)
+        helper = app.screen.query_one("#m-https-helper", RadioButton)
+        assert "no aws CLI" in str(helper.label)
+        helper.value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        result = str(app.screen.query_one("#git-result", Static).content)
+        assert "`aws` is not installed (not on the PATH git uses)" in result
+        assert "install it: pip install awscli" in result
+        assert app.state.git_method is None
+        assert not https_helper_configured(sandbox.home)  # nothing was written
+        # Installed meanwhile: the hint goes and the method is configured.
+        assert Path(sys.executable).parent.joinpath("aws").exists()
+        environ["PATH"] = with_tools
+        app.state.settings = settings.replace(environ=environ)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.state.git_method == "https-helper"
+        assert "no aws CLI" not in str(helper.label)
