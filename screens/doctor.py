@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -68,6 +68,10 @@ class DoctorScreen(Screen[None]):
         findings: tuple[Finding, ...]
         elapsed: float
         generation: int
+        repo: str | None = None
+        region: str | None = None
+        targets: tuple[dict[str, Any], ...] = ()
+        """The remotes (or repository) judged, for the report."""
 
     def __init__(
         self,
@@ -135,7 +139,10 @@ class DoctorScreen(Screen[None]):
 
         findings, elapsed = run_checks(ctx, select(all_checks(), ctx), on_finding=arrived)
         if not worker.is_cancelled:
-            self.post_message(self.RunFinished(findings, elapsed, generation))
+            targets = tuple(dict(t.to_json()) for t in ctx.targets())
+            self.post_message(
+                self.RunFinished(findings, elapsed, generation, ctx.repo_name, ctx.region, targets)
+            )
 
     @on(FindingArrived)
     def finding_arrived(self, message: FindingArrived) -> None:
@@ -156,8 +163,11 @@ class DoctorScreen(Screen[None]):
         self.last_run = DoctorRun(
             message.findings,
             f"user {user} (helpdesk)" if user else "me",
+            region=message.region,
+            repo=message.repo,
             mode="helpdesk" if user else "self",
             elapsed_seconds=message.elapsed,
+            targets=message.targets,
         )
         counts = self.last_run.counts()
         self.query_one("#doctor-status", Static).update(

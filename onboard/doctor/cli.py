@@ -308,9 +308,16 @@ def _judged_repo(findings: Any) -> str | None:
 def _targets(ctx: Any) -> tuple[dict[str, Any], ...]:
     """The remotes/URL judged, for the report (none when git could not be asked)."""
     try:
-        return tuple(t.to_json() for t in ctx.targets())
+        targets = tuple(t.to_json() for t in ctx.targets())
     except Exception:  # git.remote reports why the clone could not be read
         return ()
+    if targets or not ctx.repo_name or ctx.helpdesk:
+        return targets
+    from onboard.doctor.remotes import Target
+    from onboard.git import config as gitconfig
+
+    url = gitconfig.clone_url(ctx.region, ctx.repo_name, "https-helper")
+    return (Target(url, ctx.region, ctx.repo_name, "https", source="--repo").to_json(),)
 
 
 def _skip_final_collection() -> None:

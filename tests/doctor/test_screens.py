@@ -152,5 +152,6 @@ async def test_walkthrough_doctor_reads_the_account_with_the_walkthroughs_sessio
             assert verdict.status == "fail", verdict  # read with the session, not skipped
             assert "mfa-policy-denies-git" in verdict.causes
             assert screen.findings["live.https-helper"].status == "fail"
+            assert screen.last_run is not None and screen.last_run.repo == "my-repo"
     finally:
         sandbox.stop()
