@@ -19,7 +19,7 @@ from onboard.policy.match import PatternSet
 VERSION_CURRENT = "2012-10-17"
 VERSION_LEGACY = "2008-10-17"
 KINDS = ("identity", "boundary", "scp", "resource")
-_CACHE_LIMIT = 4096
+_CACHE_LIMIT = 2048  # actions remembered per policy (statements_for)
 _TOP_KEYS = {"Version", "Id", "Statement"}
 _STATEMENT_KEYS = {
     "Sid",
@@ -111,9 +111,11 @@ class Policy:
 # IAM's largest policy (a role's inline policies) is 10,240 characters, whitespace
 # not counted; the compact JSON is about that. More is not a policy AWS would take.
 MAX_POLICY_CHARACTERS = 10_240
-# Distinct compiled documents kept per process (first in, first out): each is at
-# most MAX_POLICY_CHARACTERS, so the cache stays within a few tens of MB.
-CACHE_SIZE = 1024
+# Distinct compiled documents kept per process (first in, first out). Each is at
+# most MAX_POLICY_CHARACTERS and remembers at most 2,048 action lookups and 2,048
+# explanations (evaluate._CACHE_LIMIT), so the whole stays bounded (a few MB for
+# the usual few policies; tens of MB when the cache is full).
+CACHE_SIZE = 512
 _compiled: dict[tuple[str, bytes], Policy] = {}
 _named: dict[tuple[str, str, bytes], Policy] = {}
 

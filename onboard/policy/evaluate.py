@@ -50,7 +50,7 @@ KIND_LABELS = {
 
 # (policy, statement) pairs collected while scanning one kind of policy.
 _Hits = list[tuple[Policy, Statement]]
-_CACHE_LIMIT = 8192
+_CACHE_LIMIT = 2048  # explanations remembered per policy
 
 
 class _Scan:
