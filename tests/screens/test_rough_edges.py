@@ -263,3 +263,34 @@ async def test_missing_tool_is_said_before_configuring_and_clears_once_installed
         await settle(pilot)
         assert app.state.git_method == "https-helper"
         assert "no aws CLI" not in str(helper.label)
+
+
+async def test_a_quick_enter_keeps_the_recommended_method(start_sandbox: StartSandbox) -> None:
+    sandbox = start_sandbox("fresh")
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await to_git_step(app, pilot, sandbox)
+        screen = app.screen
+        recommended = screen.recommended  # type: ignore[attr-defined]
+        assert recommended == "https-helper"
+        assert screen.query_one("#method").has_focus
+        await pilot.press("enter")  # the highlighted button is the pre-selected one
+        await pilot.pause()
+        assert screen.chosen_method() == recommended  # type: ignore[attr-defined]
+        assert "recommended" in str(screen.query_one(f"#m-{recommended}", RadioButton).label)
+
+
+def test_exit_summary_keeps_changes_clone_and_the_half_enrolled_warning() -> None:
+    from onboard.walkthrough.exit_summary import exit_summary
+    from onboard.walkthrough.steps import Change
+
+    text = exit_summary(
+        [Change("account", "created the virtual MFA device arn:aws:iam::1:mfa/new-hire")],
+        clone="git clone https://git-codecommit.us-east-1.amazonaws.com/v1/repos/r r",
+        admin=None,
+        warning="The MFA device arn:aws:iam::1:mfa/new-hire was created but is not enabled.",
+    )
+    assert text.startswith("onboard: what this run did\nOn your AWS account:\n  • created")
+    assert "Get your code:\n  git clone https://git-codecommit" in text
+    assert "Warning: The MFA device arn:aws:iam::1:mfa/new-hire was created but is not" in text
+    assert "If git stops working: onboard doctor" in text
