@@ -42,6 +42,7 @@ from screens.widgets.method_choice import (
     recommended,
     verdict_lines,
 )
+from screens.widgets.tick_box import Choice
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class GitScreen(StepScreen):
         yield Static("", id="git-info", classes="panel", markup=False)
         with RadioSet(id="method"):
             for method in METHOD_ORDER:
-                yield RadioButton(SHORT_TITLES[method], id=f"m-{method}")
+                yield Choice(SHORT_TITLES[method], id=f"m-{method}")
         yield Static("", id="method-about", classes="hint", markup=False)
         with Horizontal(classes="field-row"):
             yield Label("Repository", classes="field-label")

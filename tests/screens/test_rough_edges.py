@@ -57,10 +57,16 @@ async def test_help_scrolls_to_its_close_button_at_80x24(start_sandbox: StartSan
 
 
 def test_unticked_box_is_empty() -> None:
+    from screens.widgets.tick_box import Choice
+
     box = TickBox("Save it", value=False)
     assert box.BUTTON_INNER == " "
     box.value = True
     assert box.BUTTON_INNER == "✓"
+    choice = Choice("SSH key")
+    assert choice.BUTTON_INNER == " "
+    choice.value = True
+    assert choice.BUTTON_INNER == "●"
 
 
 async def test_method_notes_do_not_repeat_the_title(start_sandbox: StartSandbox) -> None:
