@@ -201,10 +201,20 @@ class DoctorContext:
 
             session = self.session_profile()
             settings = self.settings.replace(profile=session) if session else self.settings
-            # Few retries: a doctor must answer quickly even when AWS does not.
-            gateway = Gateway.from_settings(
-                settings, max_attempts=2, connect_timeout=3.0, read_timeout=10.0
-            )
+            from botocore.exceptions import BotoCoreError
+
+            try:
+                # Few retries: a doctor must answer quickly even when AWS does not.
+                gateway = Gateway.from_settings(
+                    settings, max_attempts=2, connect_timeout=3.0, read_timeout=10.0
+                )
+            except BotoCoreError as exc:  # e.g. ConfigParseError: ~/.aws/config is not ini
+                raise Unusable(
+                    f"the AWS files cannot be read: {exc}",
+                    "botocore stops before any request",
+                    "see credentials.files",
+                    cause="aws-config-unparseable",
+                ) from None
             if self.session is not None:
                 # The walkthrough's MFA session: the account as the walkthrough sees it.
                 return gateway.with_session(self.session)

@@ -90,6 +90,15 @@ def check_identity(ctx: DoctorContext) -> Finding:
     chain = git_chain(ctx)
     data: dict[str, Any] = {"used_by": chain.user, "profile": chain.profile}
     keys: dict[str, str] | None = None
+    for path in (chain.config_file, chain.credentials_file):
+        error = chains.parse_error(path)
+        if error is not None:  # botocore stops here before any credential is looked at
+            return _fail(
+                f"{chain.user} cannot start: it cannot read {error}",
+                "aws-config-unparseable",
+                Fix(f"Fix that line in {path}"),
+                **data,
+            )
     if chain.named and chain.profile is None:
         missing = _missing_named_profile(chain, data)
         if missing is not None:

@@ -188,6 +188,9 @@ def test_unparseable_aws_config_names_file_and_line(fresh: Sandbox, clone: Path)
         files = found["credentials.files"]
         assert files.status == "fail" and files.causes == ("aws-config-unparseable",)
         assert f"{fresh.home.aws_config} line 3" in files.summary
+        identity = found["credentials.identity"]
+        assert identity.causes == ("aws-config-unparseable",), identity
+        assert not any("crashed" in f.summary for f in found.values())
         assert code == 1
     finally:
         fresh.home.aws_config.unlink(missing_ok=True)
