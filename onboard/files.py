@@ -167,7 +167,7 @@ def edit_file(
             # read, so git cannot write between our read and our rename.
             suffix, stale = (".lock", locks.STALE_GIT_LOCK) if git_lock else (TEMP_SUFFIX, 0.0)
             fd, temporary = create_exclusive(target, suffix, 0o600, notes, stale_after=stale)
-            renamed = False
+            data: bytes | None = None
             try:
                 old_bytes = _read_regular(target, MAX_CONFIG_BYTES, ConfigFileError)
                 old = None if old_bytes is None else old_bytes.decode("utf-8", "surrogateescape")
@@ -184,15 +184,11 @@ def edit_file(
                         _replace(backup_path, old_bytes, 0o600, TEMP_SUFFIX, notes, 0.0)
                 if mode is None:
                     mode = stat.S_IMODE(target.stat().st_mode) if old_bytes is not None else 0o644
-                _write_all(fd, new.encode("utf-8", "surrogateescape"), mode)
-                os.replace(temporary, target)
-                renamed = True
-                _fsync_folder(target.parent)
+                data = new.encode("utf-8", "surrogateescape")
             finally:
-                os.close(fd)
-                if not renamed:
-                    with contextlib.suppress(OSError):
-                        os.unlink(temporary)
+                if data is None:  # refused, unchanged or failed: the temporary file goes
+                    _discard(fd, temporary)
+            _install(fd, temporary, target, data, mode)
     except OSError as exc:
         raise ConfigFileError(
             f"cannot write {path}",
@@ -250,6 +246,14 @@ def _replace(
 ) -> None:
     """Write `data` to `<target><suffix>` (mode set before the first byte), fsync, rename."""
     fd, temporary = create_exclusive(target, suffix, mode, notes, stale_after=stale_after)
+    _install(fd, temporary, target, data, mode)
+
+
+def _install(fd: int, temporary: Path, target: Path, data: bytes, mode: int) -> None:
+    """Write `data` into the open temporary file, rename it over `target`; closes `fd`.
+
+    On any failure the temporary file is removed and `target` is untouched.
+    """
     renamed = False
     try:
         _write_all(fd, data, mode)
@@ -257,10 +261,16 @@ def _replace(
         renamed = True
         _fsync_folder(target.parent)
     finally:
-        os.close(fd)
         if not renamed:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+            _discard(fd, temporary)
+        else:
+            os.close(fd)
+
+
+def _discard(fd: int, temporary: Path) -> None:
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(temporary)
 
 
 def _fsync_folder(folder: Path) -> None:
