@@ -176,9 +176,9 @@ def _main(argv: Sequence[str] | None, launch_tui: Launcher | None) -> int:
         if args.handler is not None:
             args.launch_tui = launch_tui  # a subcommand may open its own screen (audit)
             return int(args.handler(args))
-        if launch_tui is None:
+        if launch_tui is None:  # the core without the TUI: say what it can do
             parser.print_help()
-            return 2
+            return USAGE_ERROR
         return launch_tui(args)
     except OnboardError as exc:
         print(f"onboard: {exc.render()}", file=sys.stderr)

@@ -155,3 +155,8 @@ def test_redaction_keeps_what_the_helpdesk_needs() -> None:
         "0123456789abcdef0123456789abcdef01234567\trefs/heads/main"
     )
     assert redact(text) == text
+
+
+def test_no_command_without_the_tui_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([], launch_tui=None) == 3  # not 2, which `policy check` uses for a verdict
+    assert "usage: onboard" in capsys.readouterr().out
