@@ -78,3 +78,28 @@ def test_a_failing_probe_of_the_same_method_keeps_the_failure() -> None:
     )
     decided = {f.id: f for f in decide(findings)}
     assert decided["credentials.identity"].status == "fail"
+
+
+def test_a_crashing_check_fails_with_the_error_and_unreachable_aws_fails() -> None:
+    from onboard.aws.errors import EndpointUnreachable, Throttled
+    from onboard.doctor.checks import CheckSpec, DoctorContext, _safe
+    from onboard.settings import Settings
+
+    ctx = DoctorContext(Settings(environ={}))
+
+    def crash(_: DoctorContext) -> Finding:
+        raise KeyError("surprise")
+
+    def away(_: DoctorContext) -> Finding:
+        raise EndpointUnreachable("cannot reach AWS", "Could not connect", "check the proxy")
+
+    def slow(_: DoctorContext) -> Finding:
+        raise Throttled("AWS is throttling requests", "Rate exceeded", "wait")
+
+    (crashed,) = _safe(CheckSpec("x.crash", crash), ctx)
+    assert crashed.status == "fail" and "KeyError" in crashed.summary
+    (unreachable,) = _safe(CheckSpec("x.away", away), ctx)
+    assert unreachable.status == "fail" and unreachable.causes == ("network-blocked",)
+    assert "Could not connect" in unreachable.summary
+    (throttled,) = _safe(CheckSpec("x.slow", slow), ctx)
+    assert throttled.status == "warn" and "Rate exceeded" in throttled.summary
