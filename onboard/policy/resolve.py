@@ -19,6 +19,7 @@ from onboard.policy.errors import PolicyError
 from onboard.policy.wire import DECODE_ERRORS, decode_reason
 
 _values = msgspec.json.Decoder()
+_items = msgspec.json.Decoder(list[msgspec.Raw])
 # Built once: an f-string per policy per request adds up over a batch.
 _PLACES = {
     field: tuple(f"{field}[{i}]" for i in range(16))
@@ -29,12 +30,15 @@ _PLACES = {
 class Resolver:
     """A request's policy references (documents, or names in the shared form) to policies."""
 
-    __slots__ = ("_named", "_raw", "_shared")
+    __slots__ = ("_levels", "_lists", "_named", "_raw", "_shared")
 
     def __init__(self, shared: Mapping[str, Any]) -> None:
         self._shared = shared
         self._named: dict[tuple[str, str], Policy | PolicyError] = {}
         self._raw: dict[tuple[bytes, str, str], Policy] = {}
+        # Whole raw lists: a batch repeats a few policy lists, so one lookup per field.
+        self._lists: dict[tuple[str, bytes], tuple[Policy, ...]] = {}
+        self._levels: dict[bytes, tuple[tuple[Policy, ...], ...]] = {}
 
     def one(self, reference: object, where: str, kind: str) -> Policy:
         """A document is compiled (once per process); a name is looked up in `policies`."""
@@ -79,8 +83,30 @@ class Resolver:
         except DECODE_ERRORS as exc:
             raise PolicyError(f"{where}: {decode_reason(exc)}") from None
 
+    def _raw_list(self, raw: msgspec.Raw, field: str) -> list[Any] | None:
+        """A raw JSON list as raw items; None for `null` (no policies); else the value."""
+        try:
+            items: list[Any] = _items.decode(raw)
+        except DECODE_ERRORS:
+            value = self._decode(raw, field)
+            if value is None:
+                return None
+            raise PolicyError(f"{field!r} must be a list of policy documents or names") from None
+        return items
+
     def many(self, references: object, field: str, kind: str) -> tuple[Policy, ...]:
-        """A request field's list of policies."""
+        """A request field's list of policies (a list, or the raw JSON of one)."""
+        if type(references) is msgspec.Raw:
+            key = (field, bytes(references))
+            found = self._lists.get(key)
+            if found is None:
+                items = self._raw_list(references, field)
+                found = () if items is None else self._many(items, field, kind)
+                self._lists[key] = found
+            return found
+        return self._many(references, field, kind)
+
+    def _many(self, references: object, field: str, kind: str) -> tuple[Policy, ...]:
         if not isinstance(references, list):
             raise PolicyError(f"{field!r} must be a list of policy documents or names")
         names = _PLACES.get(field, ())
@@ -91,6 +117,17 @@ class Resolver:
 
     def levels(self, references: object) -> tuple[tuple[Policy, ...], ...]:
         """`scps`: each item one SCP (a level of its own) or a list (the SCPs of one level)."""
+        if type(references) is msgspec.Raw:
+            key = bytes(references)
+            found = self._levels.get(key)
+            if found is None:
+                items = self._raw_list(references, "scps")
+                found = () if items is None else self._scp_levels(items)
+                self._levels[key] = found
+            return found
+        return self._scp_levels(references)
+
+    def _scp_levels(self, references: object) -> tuple[tuple[Policy, ...], ...]:
         if not isinstance(references, list):
             raise PolicyError("'scps' must be a list of SCPs, or of lists of SCPs (levels)")
         levels: list[tuple[Policy, ...]] = []

@@ -106,10 +106,11 @@ class _Wire(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     principal: Any = None
     context: Any = msgspec.UNSET
     id: Any = msgspec.UNSET
-    identityPolicies: list[msgspec.Raw] | None = None
-    permissionBoundaries: list[msgspec.Raw] | None = None
-    scps: list[msgspec.Raw] | None = None
-    resourcePolicy: msgspec.Raw | None = None
+    # Policy fields stay raw (null too): a repeated list is looked up at once.
+    identityPolicies: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    permissionBoundaries: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    scps: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    resourcePolicy: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
 
 
 _wires = msgspec.json.Decoder(list[_Wire])
@@ -274,10 +275,17 @@ def _parse_wire(wire: _Wire, index: int, resolver: Resolver) -> _Parsed:
         wire.resource,
         wire.principal,
         context,
-        (wire.identityPolicies, wire.permissionBoundaries),
-        wire.scps,
-        wire.resourcePolicy,
+        (_given(wire.identityPolicies), _given(wire.permissionBoundaries)),
+        _given(wire.scps),
+        _given(wire.resourcePolicy),
     )
+
+
+def _given(value: object) -> object:
+    """A field's raw JSON, or None when absent or `null` (as `raw.get(field)` gives)."""
+    if value is msgspec.UNSET or (type(value) is msgspec.Raw and bytes(value) == b"null"):
+        return None
+    return value
 
 
 def _parse_fields(

@@ -267,3 +267,43 @@ def test_the_cache_never_changes_a_result() -> None:
     assert alone[-2]["missingContext"] == ["aws:SecureTransport", "aws:PrincipalTag/x"]
     assert alone[-1]["missingContext"] == ["aws:PrincipalTag/x", "aws:SecureTransport"]
     assert simulate_batch(list(reversed(batch))) == list(reversed(alone))
+
+
+def test_json_bytes_and_decoded_input_agree() -> None:
+    """`simulate_json` (raw documents, request structs) answers as `simulate_batch` does."""
+    import json
+
+    from onboard.policy.simulate import simulate_json
+
+    bucket_policy = {
+        "Statement": {
+            "Effect": "Allow",
+            "Principal": {"AWS": USER},
+            "Action": "s3:GetObject",
+            "Resource": "*",
+        }
+    }
+    batch: list[Any] = [
+        request("a"),
+        request("b", permissionBoundaries=[ALLOW_READ], action="s3:GetObject"),
+        request("c", identityPolicies=[], resourcePolicy=bucket_policy, action="s3:GetObject"),
+        request("d", scps=[[MFA_DENY, ALLOW_READ], ALLOW_READ], action="s3:GetObject"),
+        request("e", identityPolicies=None, permissionBoundaries=None, scps=None),
+        request("f", resourcePolicy=None, context={"aws:MultiFactorAuthPresent": "true"}),
+        request("g", scps=[[]]),
+        request("h", identityPolicies=5),
+        request("i"),
+    ]
+    decoded = simulate_batch(batch)
+    assert simulate_json(json.dumps(batch).encode()) == decoded
+    # the usual batch (no unusual request) goes through the one-call path: same answers
+    usual = batch[:6] + batch[8:]
+    assert simulate_json(json.dumps(usual).encode()) == simulate_batch(usual)
+    assert [r["decision"] for r in decoded[:4]] == [
+        "ExplicitlyDenied",
+        "ExplicitlyDenied",
+        "Allowed",
+        "ExplicitlyDenied",
+    ]
+    assert "an SCP level needs at least one SCP" in decoded[6]["error"]
+    assert "must be a list" in decoded[7]["error"]
