@@ -187,7 +187,10 @@ def judge_account(
                     vectors = None
                     if behaviour is not None:  # the answers are known: the judge reuses them
                         vectors = [behaviours.vectors[n] for n, _ in numbers]
-                    judge = SetJudge(identity, bounds, scps, target, stats, answers, plan, vectors)
+                    outcomes = behaviours.outcomes if vectors is not None else None
+                    judge = SetJudge(
+                        identity, bounds, scps, target, stats, answers, plan, vectors, outcomes
+                    )
                     verdict = judge.verdict()
                     if behaviour is not None:
                         by_behaviour[behaviour] = verdict

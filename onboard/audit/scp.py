@@ -44,6 +44,18 @@ class ScpLevels:
             for p in level
         )
         self._answers: dict[tuple[object, ...], ScpAnswer] = {}
+        self._agnostic: dict[str, bool] = {}
+
+    def agnostic(self, action: str) -> bool:
+        """No SCP statement for `action` looks at the resource (nor at the principal)."""
+        found = self._agnostic.get(action)
+        if found is None:
+            lower = action.lower()
+            found = not self.by_principal and all(
+                _resource_agnostic(p.statements_for(lower)) for lv in self.levels for p in lv
+            )
+            self._agnostic[action] = found
+        return found
 
     def answer(
         self,
@@ -56,10 +68,8 @@ class ScpLevels:
         `shared_key` (the request without the user's own ARN as resource) is used
         when no SCP statement for the action looks at the resource.
         """
-        if shared_key is not None:
-            action = request.action.lower()
-            if all(_resource_agnostic(p.statements_for(action)) for lv in self.levels for p in lv):
-                key = shared_key
+        if shared_key is not None and self.agnostic(request.action):
+            key = shared_key
         if self.by_principal:
             key = (*key, request.principal)
         found = self._answers.get(key)
@@ -102,6 +112,9 @@ class PolicyAnswers:
     def __init__(self) -> None:
         self._answers: dict[tuple[object, ...], tuple[Decision, tuple[MatchedStatement, ...]]] = {}
         self._per_user: dict[tuple[int, str], tuple[bool, bool] | None] = {}
+        # (id(policy), action) of identity policies whose statements for the action have no
+        # condition and no policy variable: their answer depends on the resource only.
+        self._context_free: set[tuple[int, str]] = set()
         self.evaluations = 0
         """Policies evaluated by the engine (each policy once per distinct request)."""
 
@@ -124,6 +137,8 @@ class PolicyAnswers:
                     st.principal is not None and st.principal.anyone for st in candidates
                 )
             found = (by_user, not by_user and _resource_agnostic(candidates))
+            if not resource and not by_user and not any(st.conditions for st in candidates):
+                self._context_free.add(key)
         self._per_user[key] = found
         return found
 
@@ -147,6 +162,10 @@ class PolicyAnswers:
         by_user, agnostic = relevance
         if agnostic and shared_key is not None:
             key = shared_key
+        if resource_policy is None and (id(policy), request.action) in self._context_free:
+            # No condition reads the context: one answer per resource (or per action when
+            # every statement says "*"), whatever the method's or the sample's context.
+            key = (request.action,) if agnostic else (request.action, request.resource)
         cache_key = (id(judged), key, request.principal if by_user else None)
         found = self._answers.get(cache_key)
         if found is None:

@@ -8,7 +8,7 @@ check`, each request once per set, through `scp.evaluate_with_scps`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from onboard.audit.model import ALLOWED, DENIED, MFA_ONLY
 from onboard.audit.scp import NOT_GRANTED, Answer, PolicyAnswers, ScpLevels, evaluate_with_scps
@@ -85,40 +85,53 @@ class SetJudge:
         answers: PolicyAnswers,
         plan: Plan,
         vectors: Sequence[Sequence[Answer | None]] | None = None,
+        shared: dict[tuple[object, ...], tuple[_Outcome, tuple[Answer, ...]]] | None = None,
     ) -> None:
         self.identity, self.boundaries, self.scps = identity, boundaries, scps
         # The identity policies' answers to every request, when `Behaviors` has them.
         self.vectors = vectors
-        self.index = plan.indexed(target)[1] if vectors is not None else {}
         self.answers = answers
         self.target, self.stats, self.plan = target, stats, plan
         self.principal = target.user_arn
         self.key_policy = plan.key_policy
-        self._cache: dict[tuple[object, ...], _Outcome] = {}
+        self._cache: dict[int, _Outcome] = {}  # by place in the plan
+        # Outcomes by request and the identity policies' answers to it, across the sets of
+        # the account (with `vectors` only: then nothing else in the decision varies).
+        self._shared = shared if shared is not None else {}
 
     def outcome(self, prepared: _Prepared) -> _Outcome:
-        found = self._cache.get(prepared.key)
-        if found is None:
-            self.stats.evaluations += 1
-            request = Request(prepared.action, prepared.resource, self.principal, prepared.context)
-            resource_policy = self.key_policy if prepared.key_policy else None
-            parts = None
-            if self.vectors is not None:
-                place = self.index[prepared.key]
-                parts = [vector[place] for vector in self.vectors]
-            decision, labels = evaluate_with_scps(
-                request,
-                self.identity,
-                self.boundaries,
-                self.scps,
-                resource_policy,
-                prepared.key,
-                self.answers,
-                prepared.shared_key,
-                parts,
-            )
-            found = _Outcome(prepared.action, decision, labels)
-            self._cache[prepared.key] = found
+        place = prepared.place
+        found = self._cache.get(place)
+        if found is not None:
+            return found
+        self.stats.evaluations += 1
+        parts = None
+        if self.vectors is not None:
+            said = tuple(p for p in (vector[place] for vector in self.vectors) if p is not None)
+            request: tuple[object, ...] = (place,)
+            if prepared.shared_key is not None and not self.scps.agnostic(prepared.action):
+                request = (place, prepared.resource)  # an SCP looks at the user's own ARN
+            shared_key = (*request, *map(id, said))
+            known = self._shared.get(shared_key)
+            if known is not None:
+                self._cache[place] = known[0]
+                return known[0]
+            parts = said
+        decision, labels = evaluate_with_scps(
+            Request(prepared.action, prepared.resource, self.principal, prepared.context),
+            self.identity,
+            self.boundaries,
+            self.scps,
+            self.key_policy if prepared.key_policy else None,
+            prepared.key,
+            self.answers,
+            prepared.shared_key,
+            parts,
+        )
+        found = _Outcome(prepared.action, decision, labels)
+        self._cache[place] = found
+        if parts is not None:  # the answers are kept with it: their ids stay theirs
+            self._shared[shared_key] = (found, parts)
         return found
 
     def method(self, method: str) -> tuple[str, str]:
@@ -165,25 +178,41 @@ class _Prepared:
     key_policy: bool = False
     shared_key: tuple[object, ...] | None = None
     """For a request on the user's own ARN: its key without that ARN."""
+    place: int = -1
+    """Its place in `Plan.every(...)`: the same request for every user, but for `shared_key`."""
 
 
 class Plan:
     """The requests git and the MFA samples make, prepared once per account and region."""
 
-    _last: tuple[str, list[_Prepared], dict[tuple[object, ...], int]] | None
+    _last: tuple[str, list[_Prepared]] | None
+    _static: list[_Prepared] | None
     git_unique: list[_Prepared]
 
     def every(self, target: GitTarget) -> list[_Prepared]:
         """Each distinct request of the plan, the MFA samples on `target`'s resources."""
-        return self.indexed(target)[0]
+        arn = target.user_arn
+        if self._last is not None and self._last[0] == arn:
+            return self._last[1]  # asked per policy of the set, and by its judge
+        if self._static is None:
+            self._static = self._build(target)
+        found = list(self._static)
+        # Only the samples on the user's own ARN differ from one user to the next.
+        for place in self._own:
+            old = found[place]
+            key = (old.action, arn, old.key[2])
+            found[place] = _Prepared(
+                old.action, arn, old.context, key, False, old.shared_key, place
+            )
+        self._last = (arn, found)
+        return found
 
-    def indexed(self, target: GitTarget) -> tuple[list[_Prepared], dict[tuple[object, ...], int]]:
-        """`every(target)` and each request's place in it (by key)."""
-        if self._last is not None and self._last[0] == target.user_arn:
-            return self._last[1], self._last[2]  # asked per policy of the set, and by its judge
+    def _build(self, target: GitTarget) -> list[_Prepared]:
         found = list(self.git_unique)
         for action, kind, variants in self.mfa:
-            resource = target.resource(kind)
+            resource, start = target.resource(kind), len(found)
+            if kind == "user":
+                self._own.extend(range(start, start + len(variants)))
             found.extend(
                 _Prepared(
                     action,
@@ -191,18 +220,20 @@ class Plan:
                     context,
                     (action, resource, context_key),
                     shared_key=(action, kind, context_key) if kind == "user" else None,
+                    place=start + number,
                 )
-                for context, context_key in variants
+                for number, (context, context_key) in enumerate(variants)
             )
-        index = {prepared.key: place for place, prepared in enumerate(found)}
-        self._last = (target.user_arn, found, index)
-        return found, index
+        for place, prepared in enumerate(found):
+            self.places.setdefault(prepared.action, []).append(place)
+        return found
 
     def __init__(self, account: str, region: str, repo: str) -> None:
         target = GitTarget(account=account, region=region, repo=repo)
         # The AWS-managed key's policy depends on the account and region only.
         self.key_policy = kms_key_policy(target)
         self.git: dict[tuple[str, bool], list[_Prepared]] = {}
+        unique: dict[tuple[object, ...], _Prepared] = {}
         for method in METHODS:
             for mfa in (False, True):
                 context = git_request_context(method, mfa=mfa, region=region)
@@ -211,7 +242,7 @@ class Plan:
                     "kms:ViaService": f"codecommit.{region}.amazonaws.com",
                     "kms:CallerAccount": account,
                 }
-                self.git[method, mfa] = [
+                made = [
                     _Prepared(a, target.repo_arn, context, _key(a, target.repo_arn, context))
                     for a in GIT_ACTIONS
                 ] + [
@@ -224,8 +255,15 @@ class Plan:
                     )
                     for a in KMS_ACTIONS
                 ]
+                # One object per distinct request (methods share some), placed in order.
+                self.git[method, mfa] = [
+                    unique.setdefault(p.key, replace(p, place=len(unique))) for p in made
+                ]
         self._last = None
-        unique = {p.key: p for prepared in self.git.values() for p in prepared}
+        self._static = None
+        self._own: list[int] = []  # places of the samples on the user's own ARN
+        self.places: dict[str, list[int]] = {}
+        """Each action's places in `every(...)` (filled with it)."""
         self.git_unique = list(unique.values())
         base = {"aws:RequestedRegion": region, "aws:SecureTransport": "true"}
         self.mfa: list[tuple[str, str, list[tuple[Mapping[str, str], tuple[object, ...]]]]] = []
@@ -284,25 +322,30 @@ class Behaviors:
         self._shared: dict[int, int] = {}  # id(policy) -> number, for policies alike for all
         self.vectors: dict[int, tuple[Answer | None, ...]] = {}
         """Behaviour number -> the answers, in the order of `Plan.every`."""
+        self.outcomes: dict[tuple[object, ...], tuple[_Outcome, tuple[Answer, ...]]] = {}
+        """The judges' outcomes by request and answers (`SetJudge`'s `shared`)."""
 
     def of(self, policy: Policy, target: GitTarget) -> tuple[int, bool]:
         """(behaviour number, whether it holds for this user only); -1: it changes nothing."""
         known = self._shared.get(id(policy))
         if known is not None:
             return known, False
-        vector: list[Answer | None] = []
+        every = self.plan.every(target)
+        vector: list[Answer | None] = [None] * len(every)
         per_user = False
-        for prepared in self.plan.every(target):
-            relevance = self.answers.relevance(policy, prepared.action)
-            if relevance is None:
-                vector.append(None)
+        for action, places in self.plan.places.items():
+            relevance = self.answers.relevance(policy, action)
+            if relevance is None:  # nothing in the policy covers the action: most of them
                 continue
             by_user, agnostic = relevance
-            per_user = per_user or by_user or (prepared.shared_key is not None and not agnostic)
-            request = Request(prepared.action, prepared.resource, target.user_arn, prepared.context)
-            answer = self.answers.answer(policy, request, prepared.key, None, prepared.shared_key)
-            # An implicit deny adds nothing to a set's decision (only Deny and Allow count).
-            vector.append(None if answer[0] is Decision.IMPLICIT_DENY else answer)
+            for place in places:
+                prepared = every[place]
+                per_user = per_user or by_user or (prepared.shared_key is not None and not agnostic)
+                request = Request(action, prepared.resource, target.user_arn, prepared.context)
+                key, shared = prepared.key, prepared.shared_key
+                answer = self.answers.answer(policy, request, key, None, shared)
+                # An implicit deny adds nothing to a set's decision (only Deny and Allow count).
+                vector[place] = None if answer[0] is Decision.IMPLICIT_DENY else answer
         answers = tuple(vector)
         number = -1 if all(v is None for v in vector) else len(self._numbers)
         number = self._numbers.setdefault(answers, number)
