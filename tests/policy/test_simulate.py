@@ -307,3 +307,39 @@ def test_json_bytes_and_decoded_input_agree() -> None:
     ]
     assert "an SCP level needs at least one SCP" in decoded[6]["error"]
     assert "must be a list" in decoded[7]["error"]
+
+
+def test_scp_levels_and_shared_names_in_a_batch() -> None:
+    full = {
+        "Statement": {"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}
+    }
+    no_s3 = {"Statement": {"Sid": "NoS3", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}}
+    iam_only = {"Statement": {"Effect": "Allow", "Action": "iam:*", "Resource": "*"}}
+    mfa = {"aws:MultiFactorAuthPresent": "true"}
+    embedded = simulate_batch(
+        [
+            request("deny-on-one-level", scps=[[full, no_s3]], context=mfa),
+            request("lower-level-lacks-allow", scps=[[full], [iam_only]], context=mfa),
+            request("every-level-allows", scps=[full, [iam_only, full]], context=mfa),
+        ]
+    )
+    assert [r["decision"] for r in embedded] == ["ExplicitlyDenied", "ImplicitlyDenied", "Allowed"]
+    assert embedded[0]["matchedStatements"][0]["policy"] == "scps[0][1]"
+    assert "SCP level 2 of 2" in embedded[1]["explanation"]
+    shared = simulate_batch(
+        {
+            "policies": {"FullAWSAccess": full, "NoS3": no_s3, "mfa": MFA_DENY},
+            "requests": [
+                {
+                    "id": "named",
+                    "identityPolicies": ["mfa"],
+                    "scps": [["FullAWSAccess", "NoS3"]],
+                    "action": "s3:GetObject",
+                    "resource": "*",
+                    "context": {"aws:MultiFactorAuthPresent": "true"},
+                }
+            ],
+        }
+    )
+    assert shared[0]["decision"] == "ExplicitlyDenied"
+    assert shared[0]["matchedStatements"][0]["policy"] == "NoS3"
