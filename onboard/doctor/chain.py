@@ -14,7 +14,9 @@ on its own where a helper or remote names it.
 
 from __future__ import annotations
 
+import ast
 import configparser
+import contextlib
 import json
 import shlex
 import threading
@@ -143,7 +145,10 @@ def parse_error(path: Path) -> str | None:
         return f"{path} line {exc.lineno}: text before any [section]: {exc.line.strip()!r}"
     except configparser.ParsingError as exc:
         lineno, line = exc.errors[0] if exc.errors else (0, "")
-        return f"{path} line {lineno}: cannot parse {str(line).strip()!r}"
+        text = str(line)
+        with contextlib.suppress(ValueError, SyntaxError):
+            text = str(ast.literal_eval(text))  # configparser keeps the line's repr()
+        return f"{path} line {lineno}: cannot parse {text.strip()!r}"
     except configparser.DuplicateSectionError as exc:
         return f"{path} line {exc.lineno}: section [{exc.section}] appears twice"
     except configparser.DuplicateOptionError as exc:

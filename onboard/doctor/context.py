@@ -201,16 +201,20 @@ class DoctorContext:
 
             session = self.session_profile()
             settings = self.settings.replace(profile=session) if session else self.settings
-            from botocore.exceptions import BotoCoreError
+            from onboard.aws.errors import AwsError
+            from onboard.aws.translate import translated
 
             try:
                 # Few retries: a doctor must answer quickly even when AWS does not.
-                gateway = Gateway.from_settings(
-                    settings, max_attempts=2, connect_timeout=3.0, read_timeout=10.0
-                )
-            except BotoCoreError as exc:  # e.g. ConfigParseError: ~/.aws/config is not ini
+                with translated("reading the AWS configuration"):
+                    gateway = Gateway.from_settings(
+                        settings, max_attempts=2, connect_timeout=3.0, read_timeout=10.0
+                    )
+            except AwsError as exc:  # e.g. ConfigParseError: ~/.aws/config is not ini
+                if "parse" not in exc.why.lower():
+                    raise
                 raise Unusable(
-                    f"the AWS files cannot be read: {exc}",
+                    f"the AWS files cannot be read: {exc.why}",
                     "botocore stops before any request",
                     "see credentials.files",
                     cause="aws-config-unparseable",

@@ -20,11 +20,20 @@ from onboard.errors import OnboardError
 MAX_REGION_LOOKUPS = 8
 
 
-def codecommit_regions() -> list[str]:
-    """Regions with CodeCommit (botocore's endpoint data, no network)."""
-    import botocore.session
+# CodeCommit's regions, as botocore's endpoint data lists them (botocore 1.35); only
+# the AWS gateway may import botocore, and a region missing here is only not searched.
+CODECOMMIT_REGIONS = (
+    "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+    "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+    "ca-central-1", "eu-central-1", "eu-north-1", "eu-south-1", "eu-west-1", "eu-west-2",
+    "eu-west-3", "il-central-1", "me-central-1", "me-south-1", "sa-east-1", "us-east-1",
+    "us-east-2", "us-west-1", "us-west-2",
+)  # fmt: skip
 
-    return list(botocore.session.get_session().get_available_regions("codecommit"))
+
+def codecommit_regions() -> list[str]:
+    """Regions with CodeCommit (no network)."""
+    return list(CODECOMMIT_REGIONS)
 
 
 def _gateway(ctx: DoctorContext, region: str) -> Any:
