@@ -9,13 +9,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from onboard.doctor import METHODS
-from onboard.errors import InvalidInput
+from onboard.files import read_bounded, read_stream
 
 if TYPE_CHECKING:
     from onboard.doctor.explain import Explanation
 
 EXIT_RECOGNIZED = 0
 EXIT_UNKNOWN = 1
+
+READ_LIMIT = 1024 * 1024
+"""Most bytes explain reads: stdin is cut there, a larger FILE is refused (exit 3)."""
+TEXT_LIMIT = 64 * 1024
+"""Most bytes explain judges (the end of the output; matching 64 KiB takes ~0.4 s)."""
 
 
 def register(subparsers: Any) -> None:
@@ -41,17 +46,37 @@ def register(subparsers: Any) -> None:
 
 
 def _read(source: str) -> str:
+    """The output to judge: at most READ_LIMIT bytes read, its last TEXT_LIMIT kept.
+
+    Bytes that are not UTF-8 become U+FFFD rather than an error. A FIFO, a
+    device or a folder given as FILE is refused before any read (exit 3).
+    """
     if source == "-":
         if sys.stdin.isatty():
             print("Paste the output, then press Ctrl-D (Ctrl-Z Enter on Windows):", file=sys.stderr)
-        return sys.stdin.read()
-    path = Path(source)
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InvalidInput(
-            f"cannot read {source}", exc.strerror or str(exc), "give a readable file or - for stdin"
-        ) from exc
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # a text stream standing in for stdin (tests, embedding)
+            text = sys.stdin.read(READ_LIMIT + 1)
+            data, more = text[:READ_LIMIT].encode("utf-8", "replace"), len(text) > READ_LIMIT
+        else:
+            data, more = read_stream(stream, READ_LIMIT)
+        if more:
+            print(
+                f"onboard: more than {READ_LIMIT // 1024:,} KiB on stdin: "
+                f"explain read the first {READ_LIMIT // 1024:,} KiB",
+                file=sys.stderr,
+            )
+    else:
+        data = read_bounded(Path(source), READ_LIMIT)
+    if len(data) > TEXT_LIMIT:
+        # git, ssh and the AWS CLI print the error last: the end is what to judge.
+        print(
+            f"onboard: the output is {len(data):,} bytes: explain judged its last "
+            f"{TEXT_LIMIT // 1024} KiB",
+            file=sys.stderr,
+        )
+        data = data[-TEXT_LIMIT:]
+    return data.decode("utf-8", errors="replace")
 
 
 def render_text(explanation: Explanation, limit: int = 3) -> str:

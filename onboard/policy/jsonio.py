@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import sys
 from typing import Any, BinaryIO, TextIO
 
@@ -118,13 +119,34 @@ def read_limited(path: str, limit: int, what: str, *, first: bytes = b"[{") -> b
             return _read_stream(stream, name, limit, what, first)
         if os.path.isdir(path):
             raise PolicyError(f"{name}: is a directory, not a JSON file")
-        with open(path, "rb") as stream:
-            size = os.fstat(stream.fileno()).st_size
-            if size > limit:
-                raise PolicyError(_too_large(name, f"{size:,} bytes", limit, what))
-            return _read_stream(stream, name, limit, what, first)
+        with _open_file(path) as stream:
+            info = os.fstat(stream.fileno())
+            if info.st_size > limit:
+                raise PolicyError(_too_large(name, f"{info.st_size:,} bytes", limit, what))
+            data = _read_stream(stream, name, limit, what, first)
+            if not data and stat.S_ISFIFO(info.st_mode):
+                raise PolicyError(f"{name}: a named pipe (FIFO) with no writer: nothing to read")
+            return data
     except OSError as exc:
         raise PolicyError(f"{name}: cannot read: {exc.strerror or exc}") from None
+
+
+def _open_file(path: str) -> BinaryIO:
+    """Open `path` for reading without waiting for a FIFO's writer.
+
+    A blocking open of a FIFO nobody writes to never returns; opened
+    non-blocking it reads as empty (refused as such), while a pipe that has
+    a writer (`<(aws iam get-policy-version ...)`) is read as before.
+    """
+    nonblock = getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, os.O_RDONLY | nonblock | getattr(os, "O_NOCTTY", 0))
+    try:
+        if nonblock:
+            os.set_blocking(fd, True)  # reads wait for a present writer, as before
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 class _Encoded:

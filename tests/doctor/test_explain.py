@@ -234,7 +234,7 @@ def test_cli_json_is_stable_and_redacted(
 
 def test_cli_missing_file_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "/nonexistent/output.txt"]) == 3
-    assert "cannot read /nonexistent/output.txt" in capsys.readouterr().err
+    assert "/nonexistent/output.txt does not exist" in capsys.readouterr().err
 
 
 def test_live_check_timeout_points_at_the_network() -> None:

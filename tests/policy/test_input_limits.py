@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -41,6 +42,29 @@ def test_dev_zero_is_refused_at_the_first_byte(command: list[str]) -> None:
     assert code == 3, err
     assert "/dev/zero: not JSON: it starts with byte 0x00" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+@pytest.mark.parametrize("command", [["simulate"], ["check"], ["fix"]])
+def test_a_fifo_without_writer_is_refused_not_waited_on(command: list[str], tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    code, err = onboard("policy", *command, str(fifo), timeout=30)
+    assert code == 3, err
+    assert f"{fifo}: a named pipe (FIFO) with no writer: nothing to read" in err
+
+
+@pytest.mark.skipif(not Path("/dev/fd").is_dir(), reason="needs /dev/fd")
+def test_a_pipe_with_a_writer_is_still_read() -> None:
+    # `onboard policy check <(aws iam get-policy-version ...)` hands over /dev/fd/N, a pipe.
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*"}]}
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, json.dumps(document).encode())
+        os.close(write_end)
+        assert json.loads(read_limited(f"/dev/fd/{read_end}", 10_000, "a policy")) == document
+    finally:
+        os.close(read_end)
 
 
 def test_stdin_over_the_batch_cap_stops_reading(monkeypatch: pytest.MonkeyPatch) -> None:
