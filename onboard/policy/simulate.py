@@ -114,6 +114,7 @@ class _Wire(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 _wires = msgspec.json.Decoder(list[_Wire])
+_NULL = msgspec.Raw(b"null")
 _values = msgspec.json.Decoder()
 _fields = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _items = msgspec.json.Decoder(list[msgspec.Raw])
@@ -283,7 +284,7 @@ def _parse_wire(wire: _Wire, index: int, resolver: Resolver) -> _Parsed:
 
 def _given(value: object) -> object:
     """A field's raw JSON, or None when absent or `null` (as `raw.get(field)` gives)."""
-    if value is msgspec.UNSET or (type(value) is msgspec.Raw and bytes(value) == b"null"):
+    if value is msgspec.UNSET or (len(value) == 4 and value == _NULL):  # type: ignore[arg-type]
         return None
     return value
 
