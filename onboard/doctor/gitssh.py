@@ -27,6 +27,10 @@ _APPLYING = re.compile(
 _PUTTY = ("plink", "tortoiseplink", "putty")
 
 
+class NotOpenSsh(OnboardError):
+    """git runs PuTTY's plink (GIT_SSH / GIT_SSH_VARIANT), which has no `-G`."""
+
+
 @dataclass(frozen=True)
 class GitSsh:
     """The ssh command git runs, and where git got it."""
@@ -91,7 +95,7 @@ def effective(
     """`<git's ssh> -G -v [user@]host`: the options git's ssh will use for CodeCommit."""
     command = git_ssh(env, cwd, timeout)
     if command.variant not in ("ssh", "auto"):
-        raise OnboardError(
+        raise NotOpenSsh(
             f"git runs {command.argv[0]} ({command.source}), which is not OpenSSH",
             "PuTTY's plink does not read ~/.ssh/config nor OpenSSH keys",
             "unset GIT_SSH (or set GIT_SSH_COMMAND=ssh)",

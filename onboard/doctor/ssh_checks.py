@@ -107,7 +107,11 @@ def check_config(ctx: DoctorContext) -> Finding:
                 exc.what,
                 (exc.why,),
                 Fix(exc.next_step),
-                causes=("ssh-config-invalid",),
+                causes=(
+                    "windows-git-ssh-putty"
+                    if isinstance(exc, gitssh.NotOpenSsh)
+                    else "ssh-config-invalid",
+                ),
             ),
         )
     config = view.options

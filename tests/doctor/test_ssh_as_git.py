@@ -149,3 +149,26 @@ def test_fifo_as_ssh_config_is_a_clear_finding(onboarded: Sandbox, clone: Path) 
     assert found["ssh.config"].status == "fail"
     assert "no answer within 3 s" in found["ssh.config"].summary
     assert found["exit"].summary == "1"
+
+
+def test_git_ssh_is_ignored_when_core_sshcommand_is_set(onboarded: Sandbox, clone: Path) -> None:
+    """git's order: core.sshCommand beats GIT_SSH, so a stray plink does not break git."""
+    settings = _env(mfa_settings(onboarded), GIT_SSH="/usr/local/bin/plink.exe")
+    assert git(settings, "fetch", cwd=clone).returncode == 0
+    found = doctor(settings, clone)
+    assert found["ssh.config"].status == "ok"
+    assert "core.sshCommand" in found["ssh.config"].details[0]
+    assert found["live.ssh"].status == "ok"
+    # the static GIT_SSH finding is contradicted by git working: a warning, not a failure
+    stray = found["env.git_ssh"]
+    assert stray.status == "warn" and stray.data["contradicted_by"] == ["live.ssh"]
+    assert found["exit"].summary == "0"
+
+
+def test_plink_in_git_ssh_without_sshcommand_is_named(tmp_path: Path) -> None:
+    from onboard.doctor.gitssh import NotOpenSsh, effective
+
+    env = {"GIT_SSH": "/usr/local/bin/plink.exe", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": str(tmp_path / "none")}  # fmt: skip
+    with pytest.raises(NotOpenSsh, match="GIT_SSH"):
+        effective("git-codecommit.us-east-1.amazonaws.com", env, cwd=tmp_path, timeout=5)
