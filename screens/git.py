@@ -323,6 +323,7 @@ class GitScreen(StepScreen):
     def ready_to_choose(self) -> None:
         """Buttons and status on screen (32 rows), then the method list takes the focus."""
         self.show_actions()
+        self.set_timer(0.2, self.show_actions)  # again once a slow layout has caught up
         self.query_one("#method", RadioSet).focus(scroll_visible=False)
 
     def applied(self, setup: GitSetup, *, reset: bool = False) -> None:

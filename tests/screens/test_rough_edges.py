@@ -228,6 +228,7 @@ async def test_git_step_buttons_and_status_are_on_screen_at_32_rows(
     app = make_app(sandbox)
     async with app.run_test(size=(100, 32)) as pilot:
         await to_git_step(app, pilot, sandbox, save=True)
+        await pilot.pause(0.5)  # the scroll follows the layout of the verdict's height
         assert visible_in_body(app, "#apply")
         assert visible_in_body(app, "#status")
         assert app.screen.query_one("#method").has_focus

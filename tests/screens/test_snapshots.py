@@ -7,6 +7,8 @@ The QR snapshot shows the sandbox's deterministic test seed, never a real secret
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -43,10 +45,15 @@ async def settled(pilot: Pilot[object]) -> None:
 
 
 @pytest.fixture
-def fresh(tmp_path: Path) -> Iterator[Sandbox]:
-    sandbox = Sandbox.start("fresh", home_root=tmp_path / "home")
+def fresh(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    # A fixed home per test: Done shows the sandbox env file's path, which must not
+    # change from run to run (pytest's tmp_path does).
+    root = Path(tempfile.gettempdir()) / f"onboard-snapshot-{request.node.name}"
+    shutil.rmtree(root, ignore_errors=True)
+    sandbox = Sandbox.start("fresh", home_root=root / "home")
     yield sandbox
     sandbox.stop()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
