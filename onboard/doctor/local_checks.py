@@ -150,20 +150,27 @@ def _targets(ctx: DoctorContext) -> tuple[Any, ...]:
 
 
 def check_git_ssh(ctx: DoctorContext) -> Finding:
-    """GIT_SSH / GIT_SSH_COMMAND do not send git to PuTTY's plink."""
-    env = ctx.env()
-    for name in ("GIT_SSH_COMMAND", "GIT_SSH"):
-        value = env.get(name, "")
-        if "plink" in value.lower() or "putty" in value.lower():
-            return Finding(
-                "env.git_ssh",
-                "fail",
-                f"{name} points git to PuTTY ({value})",
-                ("plink does not read ~/.ssh/config nor OpenSSH keys",),
-                Fix(f"Remove {name} (or set GIT_SSH_COMMAND=ssh) and open a new terminal"),
-                causes=("windows-git-ssh-putty",),
-            )
-    return Finding("env.git_ssh", "ok", "git uses OpenSSH", rules_out=("windows-git-ssh-putty",))
+    """The ssh git really runs (GIT_SSH_COMMAND > core.sshCommand > GIT_SSH) is not plink."""
+    from onboard.doctor.gitssh import git_ssh
+
+    command = git_ssh(ctx.env(), ctx.cwd, ctx.live_timeout)
+    text = " ".join(command.argv)
+    if command.variant != "ssh" or "plink" in text.lower() or "putty" in text.lower():
+        name = command.source.split(" ", 1)[0]
+        return Finding(
+            "env.git_ssh",
+            "fail",
+            f"{command.source} points git to PuTTY ({text})",
+            ("plink does not read ~/.ssh/config nor OpenSSH keys",),
+            Fix(f"Remove {name} (or set GIT_SSH_COMMAND=ssh) and open a new terminal"),
+            causes=("windows-git-ssh-putty",),
+        )
+    return Finding(
+        "env.git_ssh",
+        "ok",
+        f"git runs OpenSSH: {text} ({command.source})",
+        rules_out=("windows-git-ssh-putty",),
+    )
 
 
 def check_helpers(ctx: DoctorContext) -> Finding:
