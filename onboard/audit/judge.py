@@ -9,9 +9,11 @@ judged per user, since the answer can differ from one user to the next.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from onboard.audit.model import (
@@ -121,6 +123,20 @@ def judge_account(
     cache: PolicyCache | None = None,
 ) -> list[UserAudit]:
     """Judge every user of an audited account (or those `users`/`groups` select)."""
+    with _cyclic_gc_paused():
+        return _judge_account(data, region, repo, users, groups, now, stats, cache)
+
+
+def _judge_account(
+    data: AccountData,
+    region: str,
+    repo: str,
+    users: Iterable[str],
+    groups: Iterable[str],
+    now: datetime | None,
+    stats: JudgeStats | None,
+    cache: PolicyCache | None,
+) -> list[UserAudit]:
     if data.details is None:
         return []
     stats = stats if stats is not None else JudgeStats()
@@ -198,6 +214,25 @@ def judge_account(
         results.append(_user_audit(data, user, verdict, devices, moment))
     stats.engine_evaluations += answers.evaluations
     return results
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while judging.
+
+    Judging 10,000 users allocates some hundreds of thousands of long-lived objects
+    (compiled policies, answers, outcomes) and no reference cycles to speak of; each
+    full collection would walk all of them again, a fifth of the judging time. Memory is
+    still freed by reference counting; the collector is re-enabled afterwards (unless
+    it was off already).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _devices_by_user(

@@ -88,8 +88,10 @@ class SetJudge:
         shared: dict[tuple[object, ...], tuple[_Outcome, tuple[Answer, ...]]] | None = None,
     ) -> None:
         self.identity, self.boundaries, self.scps = identity, boundaries, scps
-        # The identity policies' answers to every request, when `Behaviors` has them.
+        # The identity policies' answers to every request, when `Behaviors` has them,
+        # by place in the plan: each request's answers in one tuple.
         self.vectors = vectors
+        self._columns = list(zip(*vectors, strict=True)) if vectors else []
         self.answers = answers
         self.target, self.stats, self.plan = target, stats, plan
         self.principal = target.user_arn
@@ -107,7 +109,7 @@ class SetJudge:
         self.stats.evaluations += 1
         parts = None
         if self.vectors is not None:
-            said = tuple(p for p in (vector[place] for vector in self.vectors) if p is not None)
+            said = tuple(filter(None, self._columns[place])) if self._columns else ()
             request: tuple[object, ...] = (place,)
             if prepared.shared_key is not None and not self.scps.agnostic(prepared.action):
                 request = (place, prepared.resource)  # an SCP looks at the user's own ARN

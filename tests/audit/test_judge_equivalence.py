@@ -179,9 +179,7 @@ def _reference(data: AccountData, user: IamUserDetail) -> tuple[object, ...]:
     boundaries: list[Policy] = []
     if user.boundary_arn:
         detail = data.details.policies[user.boundary_arn]
-        boundaries = [
-            parse_policy(detail.document, detail.arn, kind="boundary", cache=False)  # type: ignore[attr-defined]
-        ]
+        boundaries = [parse_policy(detail.document, detail.arn, kind="boundary", cache=False)]
     levels = [
         [parse_policy(n.document, n.name, kind="scp", cache=False) for n in level]
         for level in data.scp_levels
