@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from onboard.doctor.explain import explain, rerank
+from onboard.doctor.explain import explain, load_knowledge, rerank
 from onboard.doctor.findings import Finding, Fix
 
 LIVE_PREFIX = "live."
@@ -88,18 +88,29 @@ def _explain_live(finding: Finding, static: Sequence[Finding]) -> Finding:
     failed = [f for f in static if f.status == "fail" and f.causes]
     confirmed = {c for f in static if f.status in ("fail", "warn") for c in f.causes}
     ruled_out = {c for f in static for c in f.rules_out}
-    relevant = confirmed & set(first.cause_ids)
+    knowledge = load_knowledge()
+    # A check's finer id (access-key-inactive) confirms explain's cause (invalid-access-key).
+    relevant = {c for c in confirmed if knowledge.canonical(c) in first.cause_ids}
     # A failed check of this method whose cause the text cannot name (a deactivated
     # key, a profile that does not exist): it explains the probe too.
     owning = [f for f in failed if method and _concerns(f, method)]
     final = rerank(first, confirmed=relevant, ruled_out=ruled_out)
     where = finding.summary.split(":", 1)[0]
     best = final.top
-    if relevant and best is not None:
+    # A check that named the top cause by a finer id says more than the cause's
+    # general words: its summary and fix explain the probe.
+    refining = [
+        f
+        for f in failed
+        if best is not None
+        and best.cause.id not in f.causes
+        and any(knowledge.canonical(c) == best.cause.id for c in f.causes)
+    ]
+    if relevant and best is not None and not refining:
         return _with(finding, f"{where}: {best.cause.title}", Fix(best.cause.fix),
                      (best.cause.id,) if final.verdict == "explained" else (), final)  # fmt: skip
-    if owning:
-        cause = owning[0]
+    if refining or owning:
+        cause = (refining or owning)[0]
         return _with(finding, f"{where}: {cause.summary} ({cause.id})", cause.fix,
                      cause.causes[:1], final, explained_by=cause.id)  # fmt: skip
     names = list(final.cause_ids[:5])

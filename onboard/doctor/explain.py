@@ -69,6 +69,9 @@ class Cause:
     """Output matching any of these rules the cause out (e.g. a CodeCommit URL)."""
     precedence: int = 0
     """Ranks above every cause of lower precedence whatever the scores (e.g. "not CodeCommit")."""
+    aliases: tuple[str, ...] = ()
+    """The doctor's finer ids for this cause, which the text alone cannot tell apart
+    (`access-key-inactive` and `access-key-deleted` are both `invalid-access-key`)."""
 
     def applies_to(self, method: str | None) -> bool:
         """True when the cause can happen with `method` (None: any method)."""
@@ -97,11 +100,18 @@ class Knowledge:
     method_hints: tuple[MethodHint, ...] = ()
 
     def by_id(self, cause_id: str) -> Cause:
-        """The cause with this id (KeyError if unknown)."""
+        """The cause with this id or alias (KeyError if unknown)."""
         for cause in self.causes:
-            if cause.id == cause_id:
+            if cause.id == cause_id or cause_id in cause.aliases:
                 return cause
         raise KeyError(cause_id)
+
+    def canonical(self, cause_id: str) -> str:
+        """The cause id for `cause_id` (itself, or the cause it is an alias of; unknown: itself)."""
+        try:
+            return self.by_id(cause_id).id
+        except KeyError:
+            return cause_id
 
 
 @dataclass(frozen=True)
@@ -197,9 +207,11 @@ def parse_knowledge(document: Mapping[str, Any]) -> Knowledge:
     seen: set[str] = set()
     for raw in document.get("cause", []):
         cause_id = str(raw["id"])
-        if cause_id in seen:
-            raise InvalidInput(f"cause {cause_id} is defined twice", "", "keep one definition")
-        seen.add(cause_id)
+        aliases = tuple(str(a) for a in raw.get("aliases", []))
+        for name in (cause_id, *aliases):
+            if name in seen:
+                raise InvalidInput(f"cause id {name} is defined twice", "", "keep one definition")
+            seen.add(name)
         methods = tuple(str(m) for m in raw.get("methods", []))
         unknown = [m for m in methods if m not in METHODS]
         if unknown:
@@ -219,6 +231,7 @@ def parse_knowledge(document: Mapping[str, Any]) -> Knowledge:
                 sources=tuple(Source(str(s["title"]), str(s["url"])) for s in raw["sources"]),
                 unless=_regexes(raw.get("unless", []), cause_id),
                 precedence=int(raw.get("precedence", 0)),
+                aliases=aliases,
             )
         )
     success = _patterns(document.get("success", {}).get("patterns", []), "success")
@@ -319,10 +332,12 @@ def rerank(
     """Re-rank with what the doctor's checks found.
 
     A confirmed cause moves up (and is added when the text did not name it
-    but the checks did); a ruled-out cause is dropped.
+    but the checks did); a ruled-out cause is dropped. A confirmed alias (the
+    doctor's finer id) confirms its cause; a ruled-out alias rules out only
+    that refinement, never the cause (a key that is not inactive may be deleted).
     """
     knowledge = knowledge or load_knowledge()
-    confirmed_ids = set(confirmed)
+    confirmed_ids = {knowledge.canonical(cause_id) for cause_id in confirmed}
     ruled_out_ids = set(ruled_out) - confirmed_ids
     candidates: dict[str, Candidate] = {}
     for candidate in explanation.candidates:
