@@ -12,13 +12,20 @@ Run: .venv/bin/python benchmarks/audit.py [USERS]
    that each change the verdict (the worst case: one judgment per user, 24
    requests each: GitPull/GitPush and the KMS calls per method with and
    without MFA, and the MFA samples).
-3. Peak memory: the process's maximum RSS (it also holds the sandbox), and
+3. The issue's measurement: 10,000 users x 8 requests (each user's own policy
+   set, the worst case above, on the 8 requests of a fetch and a push with the
+   credential helper, without and with MFA: GitPull, GitPush, kms:Decrypt,
+   kms:GenerateDataKey), evaluation seconds CPU and wall, with the audit's
+   evaluation and, for the ratio, with one plain engine `evaluate` per request.
+4. Peak memory: the process's maximum RSS (it also holds the sandbox), and
    the audit's own allocations (tracemalloc, in a separate untimed pass).
 Not a test: numbers depend on the machine and its load (best of 3 is kept).
 """
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import resource
 import sys
@@ -29,16 +36,20 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from onboard.audit.download import download_account, scp_levels_for
-from onboard.audit.judge import judge_account
+from onboard.audit.judge import PolicyCache, judge_account, user_documents
 from onboard.audit.model import AccountData
 from onboard.audit.report import audit
-from onboard.audit.verdict import JudgeStats
+from onboard.audit.scp import PolicyAnswers, ScpLevels
+from onboard.audit.verdict import Behaviors, JudgeStats, Plan, SetJudge, UserTarget
 from onboard.aws.gateway import Gateway
 from onboard.aws.models import AuthorizationDetails, IamGroupDetail, IamUserDetail
+from onboard.policy import Decision, Request, evaluate, parse_policy
+from onboard.policy.git import kms_key_policy
 from onboard.sandbox.account import Sandbox
 from onboard.sandbox.seed_org import AUDIT_ROLE, ENGINEERING
 
 T = TypeVar("T")
+REGION, REPO = "us-east-1", "my-repo"
 
 
 def best_of(rounds: int, work: Callable[[], T]) -> tuple[float, T]:
@@ -90,6 +101,70 @@ def synthetic(users: int, template: AccountData, *, decisive: bool) -> AccountDa
     )
 
 
+def eight_requests(big: AccountData) -> int:
+    """Every user's own set on the 8 requests, as the audit evaluates; how many are allowed.
+
+    The audit's pieces in `judge_account`'s order: each user's policies compiled, each
+    policy's answers (`Behaviors`), combined with the SCP levels and the key policy
+    (`SetJudge`, outcomes shared by request and answers); the collector paused as there.
+    """
+    assert big.details is not None
+    plan, answers, cache = Plan(big.account, REGION, REPO), PolicyAnswers(), PolicyCache()
+    behaviours = Behaviors(plan, answers)
+    scps = ScpLevels([[cache.get(s, "", "scp") for s in level] for level in big.scp_levels])
+    requests = plan.git["https-helper", False] + plan.git["https-helper", True]
+    stats, allowed = JudgeStats(), 0
+    texts: dict[int, str] = {}  # canonical JSON by document, as `judge_account` keeps them
+
+    def text(document: dict[str, object]) -> str:
+        found = texts.get(id(document))
+        if found is None:
+            found = texts[id(document)] = json.dumps(document, sort_keys=True)
+        return found
+
+    gc.disable()
+    try:
+        for user in big.details.users:
+            target = UserTarget(big.account, user.name, REGION, REPO, arn=user.arn)
+            identity = [
+                cache.get(d, text(d.document), "identity") for d in user_documents(big, user)
+            ]
+            vectors = [behaviours.vectors[behaviours.of(p, target)[0]] for p in identity]
+            judge = SetJudge(
+                identity, [], scps, target, stats, answers, plan, vectors, behaviours.outcomes
+            )
+            allowed += sum(judge.outcome(p).decision is Decision.ALLOWED for p in requests)
+    finally:
+        gc.enable()
+    return allowed
+
+
+def eight_requests_engine(big: AccountData) -> int:
+    """The same 80,000 decisions with one plain engine `evaluate` per user and request."""
+    assert big.details is not None
+    levels = [[parse_policy(s.document, s.name, kind="scp") for s in lv] for lv in big.scp_levels]
+    plan = Plan(big.account, REGION, REPO)
+    requests = plan.git["https-helper", False] + plan.git["https-helper", True]
+    allowed = 0
+    for user in big.details.users:
+        target = UserTarget(big.account, user.name, REGION, REPO, arn=user.arn)
+        key_policy = kms_key_policy(target)
+        identity = [parse_policy(d.document, d.name) for d in user_documents(big, user)]
+        for p in requests:
+            request = Request(p.action, p.resource, user.arn, p.context)
+            resource_policy = key_policy if p.key_policy else None
+            result = evaluate(request, identity, scps=levels, resource_policy=resource_policy)
+            allowed += result.decision is Decision.ALLOWED
+    return allowed
+
+
+def cpu_and_wall(work: Callable[[], T]) -> tuple[float, float, T]:
+    """(CPU s, wall s, result) of one run."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    result = work()
+    return time.process_time() - cpu, time.perf_counter() - wall, result
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     started = time.perf_counter()
@@ -137,6 +212,16 @@ def main() -> None:
                 f"and without MFA, KMS, MFA samples), {stats.engine_evaluations:,} single-policy "
                 "engine evaluations"
             )
+        runs = [cpu_and_wall(lambda: eight_requests(big)) for _ in range(3)]
+        cpu_s, wall_s, allowed = min(runs)
+        engine_cpu, engine_wall, engine_allowed = cpu_and_wall(lambda: eight_requests_engine(big))
+        assert allowed == engine_allowed, (allowed, engine_allowed)  # the same decisions
+        print(
+            f"{count:,} users x 8 requests (own sets, worst case; the issue's measurement): "
+            f"{cpu_s:.2f} s CPU, {wall_s:.2f} s wall ({allowed:,} of {8 * count:,} allowed); "
+            f"plain engine, one evaluate per request: {engine_cpu:.2f} s CPU, "
+            f"{engine_wall:.2f} s wall ({engine_cpu / cpu_s:.1f}x the CPU)"
+        )
         print(f"load average during the run: {os.getloadavg()[0]:.1f} (2 cores)")
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         tracemalloc.start()
