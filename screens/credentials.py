@@ -18,6 +18,7 @@ from textual.validation import Function
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
 
 from onboard.aws.keyfile import COMMON_REGIONS, FORMAT_TITLES, validate_key_id, validate_secret
+from onboard.secret import Secret
 
 if TYPE_CHECKING:
     from onboard.walkthrough.first_key import KeyCheck
@@ -38,8 +39,8 @@ class KeyForm(Vertical):
 
         csv_path: str | None
         key_id: str = ""
-        secret: str = field(default="", repr=False)
-        """Never in a repr: messages can be logged."""
+        secret: Secret = field(default_factory=lambda: Secret(""), repr=False)
+        """A `Secret`, never shown in a repr or log: messages can be logged."""
 
     @dataclass
     class SaveRequested(Message):
@@ -125,7 +126,7 @@ class KeyForm(Vertical):
             return
         if self.typing:
             key_id = self.query_one("#key-id", Input).value
-            secret = self.query_one("#secret", Input).value
+            secret = Secret(self.query_one("#secret", Input).value)
             self.post_message(self.CheckRequested(None, key_id, secret))
         else:
             self.post_message(self.CheckRequested(self.query_one("#csv-path", Input).value))

@@ -70,7 +70,9 @@ def _gateway(settings: Settings, key: AccessKey, region: str) -> Gateway:
     from onboard.aws import session as sess
     from onboard.aws.gateway import Gateway
 
-    session = sess.session_from_keys(key.access_key_id, key.secret_access_key, None, region)
+    session = sess.session_from_keys(
+        key.access_key_id, key.secret_access_key.reveal(), None, region
+    )
     # Two attempts: a refused key is refused at once, and the screen waits on this.
     options = sess.ClientOptions(endpoint_url=sess.resolve_endpoint(settings), max_attempts=2)
     gateway = Gateway(session, options, region)
@@ -139,7 +141,9 @@ def repository_regions(
         return []
     # One boto3 session for all regions (its service models load once); the clients
     # are built here, in one thread, because a session is not thread-safe (clients are).
-    session = sess.session_from_keys(key.access_key_id, key.secret_access_key, None, regions[0])
+    session = sess.session_from_keys(
+        key.access_key_id, key.secret_access_key.reveal(), None, regions[0]
+    )
     options = sess.ClientOptions(
         endpoint_url=sess.resolve_endpoint(settings),
         max_attempts=1,

@@ -151,7 +151,7 @@ def save_key_profile(
     home: Home,
     profile: str,
     access_key_id: str,
-    secret_access_key: str,
+    secret_access_key: str | Secret,
     region: str | None,
 ) -> tuple[EditResult, EditResult | None]:
     """Save a long-term access key as `[profile]` (credentials, 0600) and its region (config).
@@ -162,14 +162,15 @@ def save_key_profile(
     credentials file's edit and the config file's (None without a region).
     """
     _check_name(profile)
-    for key, value in (("access key ID", access_key_id), ("secret", secret_access_key)):
+    secret = reveal(secret_access_key) or ""  # revealed here: it is written to the file
+    for key, value in (("access key ID", access_key_id), ("secret", secret)):
         if not value or any(char.isspace() for char in value):
             raise InvalidInput(f"the {key} is empty or has spaces", "", "type the key again")
     path = _real(home.aws_credentials)
     body = [
         "# access key saved by onboard",
         f"aws_access_key_id = {access_key_id}",
-        f"aws_secret_access_key = {secret_access_key}",
+        f"aws_secret_access_key = {secret}",
     ]
 
     def change(text: str) -> str:

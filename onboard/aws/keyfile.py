@@ -8,7 +8,9 @@ mark and Windows line endings:
 
 `read_key_csv` recognises either (headers in any order and case), and the
 validators check a typed key before AWS is asked. The secret never appears
-in a message, a repr or an exception raised here.
+in a message, a repr or an exception raised here: `AccessKey` holds it as a
+`Secret`, revealed only where it is written to ~/.aws/credentials
+(`aws.files.save_key_profile`) or handed to boto3.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from urllib.parse import parse_qs, urlparse
 
 from onboard.errors import InvalidInput
 from onboard.home import Home
+from onboard.secret import Secret, reveal
 
 KeyFormat = Literal["access-key", "user-creation", "typed"]
 
@@ -63,12 +66,17 @@ class AccessKey:
     """An access key pair and what its file said about it (the secret is never shown)."""
 
     access_key_id: str
-    secret_access_key: str = field(repr=False)
+    secret_access_key: Secret = field(repr=False)
     source: KeyFormat = "typed"
     user_name: str | None = None
     console_link: str | None = None
     path: Path | None = None
     """The CSV it came from (None when typed)."""
+
+    def __post_init__(self) -> None:
+        # A plain str here would print in a traceback's locals or a log line.
+        if not isinstance(self.secret_access_key, Secret):
+            raise TypeError("AccessKey.secret_access_key must be a Secret")
 
     @property
     def region_hint(self) -> str | None:
@@ -129,12 +137,13 @@ def validate_secret(text: str) -> str | None:
     return None
 
 
-def typed_key(key_id: str, secret: str) -> AccessKey:
+def typed_key(key_id: str, secret: str | Secret) -> AccessKey:
     """A key the user typed, checked like a CSV's (InvalidInput when malformed)."""
-    for problem in (validate_key_id(key_id), validate_secret(secret)):
+    plain = reveal(secret) or ""
+    for problem in (validate_key_id(key_id), validate_secret(plain)):
         if problem:
             raise InvalidInput("the access key is not complete", problem, "type it again")
-    return AccessKey(key_id.strip(), secret.strip(), "typed")
+    return AccessKey(key_id.strip(), Secret(plain.strip()), "typed")
 
 
 def expand_path(text: str, home: Home) -> Path:
@@ -236,7 +245,7 @@ def parse_key_csv(text: str, path: Path | None = None) -> AccessKey:
     source: KeyFormat = "user-creation" if "user" in columns else "access-key"
     return AccessKey(
         key_id,
-        secret,
+        Secret(secret),
         source,
         user_name=values.get("user") or None,
         console_link=values.get("link") or None,

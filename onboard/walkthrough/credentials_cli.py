@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from onboard.errors import InvalidInput
+from onboard.secret import Secret
 
 
 def register(subparsers: Any) -> None:
@@ -89,11 +90,11 @@ def run_add(args: argparse.Namespace) -> int:
     return _check_and_save(args, None, key_id, secret)
 
 
-def _ask_key(stdin: TextIO) -> tuple[str, str]:
+def _ask_key(stdin: TextIO) -> tuple[str, Secret]:
     if stdin.isatty():
         key_id = input("Access key ID: ")
         secret = getpass.getpass("Secret access key (not shown): ")
-        return key_id, secret
+        return key_id, Secret(secret)
     lines = stdin.read().splitlines()
     if len(lines) < 2:
         raise InvalidInput(
@@ -101,11 +102,11 @@ def _ask_key(stdin: TextIO) -> tuple[str, str]:
             "without a terminal, `onboard credentials add` reads two lines: key ID, then secret",
             "pipe both lines in, or use `onboard credentials import FILE.csv`",
         )
-    return lines[0], lines[1]
+    return lines[0], Secret(lines[1])
 
 
 def _check_and_save(
-    args: argparse.Namespace, csv_path: str | None, key_id: str, secret: str
+    args: argparse.Namespace, csv_path: str | None, key_id: str, secret: str | Secret
 ) -> int:
     from onboard.aws.files import display_name
     from onboard.runtime import settings_for

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from onboard.aws import credentials as creds
 from onboard.aws.errors import AwsError
 from onboard.aws.keyfile import AccessKey, expand_path, read_key_csv, typed_key
+from onboard.secret import Secret
 from onboard.settings import Settings
 
 
@@ -29,7 +30,7 @@ class KeyCheck:
 
 
 def load_key(
-    settings: Settings, csv_path: str | None, key_id: str = "", secret: str = ""
+    settings: Settings, csv_path: str | None, key_id: str = "", secret: str | Secret = ""
 ) -> AccessKey:
     """The key from the CSV at `csv_path` (`~` = the working home), else the typed pair."""
     if csv_path is not None:

@@ -15,6 +15,7 @@ from onboard.aws.models import CallerIdentity
 from onboard.errors import ConfigFileError, InvalidInput
 from onboard.home import Home
 from onboard.platform import Platform
+from onboard.secret import REDACTED, Secret
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -33,16 +34,24 @@ def write_csv(path: Path, text: str, *, bom: bool = True) -> Path:
 
 def test_access_key_csv_as_the_console_writes_it(tmp_path: Path) -> None:
     key = read_key_csv(write_csv(tmp_path / "alice_accessKeys.csv", ACCESS_KEY_CSV))
-    assert (key.access_key_id, key.secret_access_key) == (KEY_ID, SECRET)
+    assert (key.access_key_id, key.secret_access_key.reveal()) == (KEY_ID, SECRET)
     assert key.source == "access-key" and key.user_name is None
     assert SECRET not in repr(key) and SECRET not in key.describe()
+    # A Secret: str(), f-strings and a traceback's locals show [REDACTED], never the key.
+    assert isinstance(key.secret_access_key, Secret)
+    assert SECRET not in f"{key.secret_access_key} {key.secret_access_key!r} {vars(key)}"
+
+
+def test_an_access_key_refuses_a_plain_str_secret() -> None:
+    with pytest.raises(TypeError, match="must be a Secret"):
+        AccessKey(KEY_ID, SECRET, "typed")  # type: ignore[arg-type]
 
 
 def test_user_creation_csv_names_user_account_and_region(tmp_path: Path) -> None:
     key = read_key_csv(write_csv(tmp_path / "credentials.csv", USER_CSV))
     assert key.source == "user-creation"
     assert key.user_name == "alice"
-    assert key.secret_access_key == SECRET
+    assert key.secret_access_key == Secret(SECRET)
     assert key.account_hint == "123456789012"
     assert key.region_hint == "eu-west-1"
     assert "for user alice" in key.describe()
@@ -53,7 +62,7 @@ def test_user_creation_csv_names_user_account_and_region(tmp_path: Path) -> None
 @pytest.mark.parametrize("bom", [True, False])
 def test_bom_and_line_endings_do_not_matter(tmp_path: Path, text: str, bom: bool) -> None:
     key = read_key_csv(write_csv(tmp_path / "k.csv", text, bom=bom))
-    assert key.access_key_id == KEY_ID and key.secret_access_key == SECRET
+    assert key.access_key_id == KEY_ID and key.secret_access_key.reveal() == SECRET
 
 
 def test_a_regional_console_host_gives_the_region() -> None:
@@ -100,6 +109,14 @@ def test_tilde_is_the_working_home(home: Home) -> None:
     assert expand_path("'/tmp/a b.csv'", home) == Path("/tmp/a b.csv")
 
 
+def test_a_secret_key_is_revealed_only_into_the_credentials_file(home: Home) -> None:
+    key = typed_key(KEY_ID, Secret(f"{SECRET}\n"))
+    assert key.secret_access_key == Secret(SECRET)
+    awsfiles.save_key_profile(home, "dev", key.access_key_id, key.secret_access_key, None)
+    text = home.aws_credentials.read_text()
+    assert f"aws_secret_access_key = {SECRET}\n" in text and REDACTED not in text
+
+
 def test_typed_keys_are_checked_before_aws() -> None:
     assert typed_key(f" {KEY_ID} ", f"{SECRET}\n").access_key_id == KEY_ID
     with pytest.raises(InvalidInput, match="AKIA"):
@@ -124,7 +141,7 @@ def identity(user: str = "alice") -> CallerIdentity:
 
 
 def checked(key_id: str = KEY_ID) -> creds.CheckedKey:
-    return creds.CheckedKey(AccessKey(key_id, SECRET, "access-key"), identity())
+    return creds.CheckedKey(AccessKey(key_id, Secret(SECRET), "access-key"), identity())
 
 
 def botocore_reads(home: Home, profile: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from onboard.aws import credentials as creds
 from onboard.aws.gateway import Gateway
 from onboard.aws.keyfile import AccessKey
 from onboard.home import Home
+from onboard.secret import Secret
 from onboard.settings import Settings
 
 
@@ -25,7 +26,7 @@ def bare_settings(sandbox: Any, home: Home) -> Settings:
 
 def new_hire_key(sandbox: Any) -> AccessKey:
     hire = sandbox.new_hire
-    return AccessKey(hire.access_key_id, hire.secret_access_key, "access-key", "new-hire")
+    return AccessKey(hire.access_key_id, Secret(hire.secret_access_key), "access-key", "new-hire")
 
 
 def test_the_new_hire_key_names_user_and_account(sandbox: Any, home: Home) -> None:
@@ -37,14 +38,14 @@ def test_the_new_hire_key_names_user_and_account(sandbox: Any, home: Home) -> No
 
 
 def test_an_unknown_key_gets_aws_reason_and_what_to_ask(sandbox: Any, home: Home) -> None:
-    key = AccessKey("AKIAUNKNOWNKEY000000", sandbox.new_hire.secret_access_key, "typed")
+    key = AccessKey("AKIAUNKNOWNKEY000000", Secret(sandbox.new_hire.secret_access_key), "typed")
     with pytest.raises(creds.KeyRejected) as caught:
         creds.check_key(bare_settings(sandbox, home), key)
     error = caught.value
     assert error.exit_code == 1 and error.code == "InvalidClientTokenId"
     assert "InvalidClientTokenId" in error.why  # AWS's own reason
     assert "administrator" in error.next_step and "aws configure" not in error.render()
-    assert key.secret_access_key not in error.render()
+    assert key.secret_access_key.reveal() not in error.render()
 
 
 def test_an_inactive_key_is_refused(sandbox: Any, home: Home) -> None:
@@ -61,7 +62,7 @@ def test_an_inactive_key_is_refused(sandbox: Any, home: Home) -> None:
 def test_a_wrong_secret_says_so(sandbox: Any, home: Home) -> None:
     secret = sandbox.new_hire.secret_access_key
     wrong = secret[:-1] + ("A" if secret[-1] != "A" else "B")
-    key = AccessKey(sandbox.new_hire.access_key_id, wrong, "typed")
+    key = AccessKey(sandbox.new_hire.access_key_id, Secret(wrong), "typed")
     with pytest.raises(creds.KeyRejected) as caught:
         creds.check_key(bare_settings(sandbox, home), key)
     assert caught.value.code == "SignatureDoesNotMatch"
@@ -73,5 +74,5 @@ def test_repository_regions_finds_the_sandbox_repository(sandbox: Any, home: Hom
     settings = bare_settings(sandbox, home)
     regions = creds.repository_regions(settings, new_hire_key(sandbox), [sandbox.region])
     assert regions == [sandbox.region]
-    bad = AccessKey("AKIAUNKNOWNKEY000000", "x" * 40, "typed")
+    bad = AccessKey("AKIAUNKNOWNKEY000000", Secret("x" * 40), "typed")
     assert creds.repository_regions(settings, bad, [sandbox.region]) == []

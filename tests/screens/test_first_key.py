@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Select, Static
 from onboard.aws.gateway import Gateway
 from onboard.platform import Platform
 from onboard.sandbox.account import Sandbox
+from onboard.secret import Secret
 from onboard.settings import Settings
 from screens.app import OnboardApp
 from screens.credentials import KeyForm
@@ -343,8 +344,8 @@ async def test_keyboard_only_at_80x24(start_sandbox: StartSandbox, tmp_path: Pat
 
 
 def test_a_check_request_never_shows_the_secret_in_a_repr() -> None:
-    message = KeyForm.CheckRequested(None, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG")
-    assert "wJalrXUtnFEMI" not in repr(message)
+    message = KeyForm.CheckRequested(None, "AKIAIOSFODNN7EXAMPLE", Secret("wJalrXUtnFEMI/K7MDENG"))
+    assert "wJalrXUtnFEMI" not in repr(message) and "wJalrXUtnFEMI" not in str(vars(message))
     assert "AKIAIOSFODNN7EXAMPLE" in repr(message)
 
 
