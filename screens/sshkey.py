@@ -14,7 +14,6 @@ from textual.widgets.option_list import Option
 
 from onboard.aws.errors import AccessDenied, LimitExceeded
 from onboard.errors import InvalidInput, OnboardError
-from onboard.home import Home
 from onboard.ssh import keys as sshkeys
 from onboard.walkthrough.facts import (
     KeyUpload,
@@ -24,23 +23,12 @@ from onboard.walkthrough.facts import (
     remove_key,
     upload_key,
 )
-from onboard.walkthrough.ssh_derive import derive_public_key, free_key_name, orphan_keys
+from onboard.walkthrough.ssh_derive import derive_public_key, free_key_name
 from onboard.walkthrough.steps import Change
 from onboard.walkthrough.verify import MethodOutcome, policy_verdict
 from screens.modals import ConfirmModal
 from screens.step import StepScreen
-
-
-def scan_keys(home: Home) -> tuple[list[sshkeys.KeyInfo], list[Path]]:
-    """The keys in the ssh folder, and private keys missing their .pub."""
-    return sshkeys.find_keys(home), orphan_keys(home)
-
-
-def key_label(key: sshkeys.KeyInfo) -> str:
-    """One line per key: mark, file name, type and size, and IAM's verdict."""
-    name = key.path.name if key.path else "(pasted key)"
-    mark = "✓" if key.usable else "✗"
-    return f"{mark} {name}  {key.reason}"
+from screens.widgets.key_list import key_label, orphan_hint, scan_keys, ssh_denied_text
 
 
 class SshKeyScreen(StepScreen):
@@ -253,14 +241,7 @@ class SshKeyScreen(StepScreen):
             return
         folder = self.state.show(self.state.settings.home.ssh_dir)
         home = self.state.settings.home
-        orphan = ""
-        if self.orphans:
-            name = self.orphans[0].name
-            orphan = (
-                f"\n{name} has no {name}.pub beside it: press d to derive it from the private "
-                f"key (like ssh-keygen -y; a passphrase goes in the field below), or g to "
-                f"generate a new key named {free_key_name(home)}."
-            )
+        orphan = orphan_hint(self.orphans[0], free_key_name(home)) if self.orphans else ""
         if usable:
             self.info(
                 f"Keys in {folder}: pick one (enter), or generate a new one (g).{orphan}",
@@ -291,12 +272,7 @@ class SshKeyScreen(StepScreen):
             return
         self.ssh_warning = "panel-warn"
         denied = self.query_one("#ssh-denied", Static)
-        denied.update(
-            f"Your policy denies git over SSH: {outcome.message}. The key can still be "
-            "uploaded, but git over SSH will be refused until the administrator changes the "
-            "policy. Skip (ctrl+s) to use git-remote-codecommit with your MFA session; the "
-            "Git step shows what to ask the administrator."
-        )
+        denied.update(ssh_denied_text(outcome.message))
         denied.remove_class("hidden")
 
     def uploaded(self, result: KeyUpload) -> None:
