@@ -25,6 +25,7 @@ from typing import Any, BinaryIO, TextIO
 from onboard.policy.errors import PolicyError
 
 _CHUNK = 1 << 16
+_BIG_CHUNK = 1 << 22
 _BOM = b"\xef\xbb\xbf"
 _WHITESPACE = b" \t\r\n"
 _TOO_DEEP = "nested too deeply (at most about 1,000 levels)"
@@ -162,22 +163,26 @@ class _Encoded:
 def _read_stream(
     stream: BinaryIO | _Encoded, name: str, limit: int, what: str, first: bytes
 ) -> bytes:
-    data = bytearray()
+    # Chunks joined once at the end: growing one buffer copies a large batch again and again.
+    chunks: list[bytes] = []
+    size = 0
     checked = False
     while True:
-        chunk = stream.read(min(_CHUNK, limit + 1 - len(data)))
+        # Small until the start is checked (`/dev/zero` is refused at once), then large.
+        chunk = stream.read(min(_CHUNK if not checked else _BIG_CHUNK, limit + 1 - size))
         if not chunk:
             break
-        data += chunk
+        chunks.append(chunk)
+        size += len(chunk)
         if not checked:
-            start = bytes(data).removeprefix(_BOM).lstrip(_WHITESPACE)
+            start = b"".join(chunks).removeprefix(_BOM).lstrip(_WHITESPACE)
             if start:
                 checked = True
                 if start[0] not in first:
                     raise PolicyError(_wrong_start(name, start[0], first))
-        if len(data) > limit:
+        if size > limit:
             raise PolicyError(_too_large(name, f"over {limit:,} bytes", limit, what))
-    return bytes(data)
+    return b"".join(chunks)
 
 
 def _wrong_start(name: str, byte: int, first: bytes) -> str:

@@ -7,7 +7,10 @@ Two input forms:
   helpdesk batches where thousands of requests share a few policies.
 A bad request gets an `error` and never stops the batch. Each distinct
 document is compiled once per process (`parse_policy`'s cache, keyed by the
-document's canonical JSON), so a batch costs about one evaluation per request.
+document's canonical JSON), so a batch costs about one evaluation per request;
+`simulate_json` evaluates requests whose inputs are exactly equal (the same
+action, resource and principal strings, the same bytes of context and policy
+fields) once per batch, each getting its own copy of the answer.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ _DECISION_TEXT = {decision: decision.value for decision in Decision}
 _NO_POLICIES: Mapping[str, Any] = {}
 _ID_TYPES = (str, int, float, bool, type(None))
 
+# A batch's answers by their exact inputs (`_memo_key`), copied for each equal request.
+_Memo = dict[tuple[object, ...], dict[str, Any]]
 _Parsed = tuple[
     Request,
     tuple[Policy, ...],
@@ -104,7 +109,8 @@ class _Wire(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     action: Any = None
     resource: Any = None
     principal: Any = None
-    context: Any = msgspec.UNSET
+    # Raw too: its bytes are part of the key of the batch's memo of evaluations.
+    context: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     id: Any = msgspec.UNSET
     # Policy fields stay raw (null too): a repeated list is looked up at once.
     identityPolicies: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
@@ -155,10 +161,37 @@ def simulate_json(data: bytes, name: str = "batch") -> list[dict[str, Any]]:
         # The usual batch in one call; if any request is unusual, each is looked at alone.
         with contextlib.suppress(*DECODE_ERRORS):
             wires = _wires.decode(raw_list)
+    # Requests with exactly equal inputs (same field bytes) are evaluated once per batch.
+    memo: _Memo = {}
     with _no_cycle_collection():
         return [
-            _simulate_one(raw, index, resolver, matched_json) for index, raw in enumerate(wires)
+            _simulate_one(raw, index, resolver, matched_json, memo)
+            for index, raw in enumerate(wires)
         ]
+
+
+def _memo_key(wire: _Wire) -> tuple[object, ...] | None:
+    """What a request's evaluation depends on, exactly: its strings and the raw JSON bytes
+    of its context and policy fields (absent: None). None when a field is not a string,
+    so such a request is checked (and refused) as usual."""
+    action, resource, principal = wire.action, wire.resource, wire.principal
+    if type(action) is not str or type(resource) is not str:
+        return None
+    if principal is not None and type(principal) is not str:
+        return None
+    unset = msgspec.UNSET
+    context, identity, boundaries = wire.context, wire.identityPolicies, wire.permissionBoundaries
+    scps, resource_policy = wire.scps, wire.resourcePolicy
+    return (
+        action,
+        resource,
+        principal,
+        None if context is unset else bytes(context),
+        None if identity is unset else bytes(identity),
+        None if boundaries is unset else bytes(boundaries),
+        None if scps is unset else bytes(scps),
+        None if resource_policy is unset else bytes(resource_policy),
+    )
 
 
 @contextlib.contextmanager
@@ -202,12 +235,20 @@ def _simulate_one(
     index: int,
     resolver: Resolver,
     matched_json: dict[int, tuple[MatchedStatement, dict[str, object]]],
+    memo: _Memo | None = None,
 ) -> dict[str, Any]:
     request_id: object = index
+    key: tuple[object, ...] | None = None
+    cached: dict[str, Any] | None = None
+    parsed: _Parsed
     try:
         if type(raw) is _Wire:
             request_id = index if raw.id is msgspec.UNSET else raw.id
-            parsed = _parse_wire(raw, index, resolver)
+            if memo is not None:
+                key = _memo_key(raw)
+                cached = None if key is None else memo.get(key)
+            if cached is None:  # else the same inputs were checked and evaluated before
+                parsed = _parse_wire(raw, index, resolver)
         else:
             if type(raw) is msgspec.Raw:
                 raw = _expand(raw, index)
@@ -218,6 +259,13 @@ def _simulate_one(
         if not isinstance(request_id, _ID_TYPES):
             request_id = index
             raise PolicyError(f"request {index}: 'id' must be a string or a number")
+        if cached is not None:
+            return {
+                **cached,
+                "id": request_id,
+                "matchedStatements": [known.copy() for known in cached["matchedStatements"]],
+                "missingContext": cached["missingContext"].copy(),
+            }
         request, identity, boundaries, scps, resource_policy = parsed
         result = evaluate(
             request, identity, boundaries=boundaries, scps=scps, resource_policy=resource_policy
@@ -240,7 +288,7 @@ def _simulate_one(
         if known is None or known[0] is not matched:
             known = matched_json[id(matched)] = (matched, matched.to_json())
         statements.append(known[1].copy())
-    return {
+    answer = {
         "id": request_id,
         "decision": _DECISION_TEXT[result.decision],
         "matchedStatements": statements,
@@ -248,6 +296,10 @@ def _simulate_one(
         "explanation": result.explanation,
         "error": None,
     }
+    if key is not None and memo is not None:
+        # The answer, not the Evaluation: that would keep each request's objects alive.
+        memo[key] = answer
+    return answer
 
 
 def _parse_request(raw: Mapping[str, Any], index: int, resolver: Resolver) -> _Parsed:
@@ -268,7 +320,12 @@ def _parse_request(raw: Mapping[str, Any], index: int, resolver: Resolver) -> _P
 
 
 def _parse_wire(wire: _Wire, index: int, resolver: Resolver) -> _Parsed:
-    context = _NO_CONTEXT if wire.context is msgspec.UNSET else wire.context
+    context: object = _NO_CONTEXT
+    if wire.context is not msgspec.UNSET:
+        try:
+            context = _values.decode(wire.context)
+        except DECODE_ERRORS as exc:  # as `_expand` says it
+            raise PolicyError(f"request {index}: 'context': {decode_reason(exc)}") from None
     return _parse_fields(
         index,
         resolver,
