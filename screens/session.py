@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
@@ -11,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Label, Static
 
 from onboard.aws.errors import AccessDenied, InvalidAuthenticationCode
-from onboard.aws.files import session_profile_name
+from onboard.aws.files import read_session_profile, session_profile_name
 from onboard.errors import OnboardError
 from onboard.mfa import codes as mfa
 from onboard.mfa.session import choose_duration
@@ -97,7 +98,21 @@ class SessionScreen(StepScreen):
             self.set_status("No MFA device yet: go back to step 2 (escape).", "error")
         else:
             self.query_one("#code", CodeInput).focus()
+            self.say_if_expired()
             self.check_need()
+
+    def say_if_expired(self) -> None:
+        """A saved session that ended is renewed here with one code (kept saved: box ticked)."""
+        saved = read_session_profile(self.state.settings.home, self.state.settings.profile)
+        now = datetime.fromtimestamp(self.onboard_app.clock(), UTC)
+        if saved is None or not saved.expired(now):
+            return
+        when = f" at {expiry_utc(saved.expiration)}" if saved.expiration else ""
+        self.set_status(
+            f"Your saved MFA session “{saved.profile}” ended{when}: one code renews it "
+            "(saved again, 0600).",
+            "error",
+        )
 
     def check_need(self) -> None:
         """Ask the policy engine whether the next steps need the session."""

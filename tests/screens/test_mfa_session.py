@@ -133,3 +133,44 @@ async def test_verify_judges_git_remote_codecommit_with_the_real_mfa_age(
         assert "git-remote-codecommit (codecommit:// URLs): ✗ denied" in policy
         assert "accepts MFA at most 3600 s old (GitAccess Statement[0] (GitWithFreshMfa))" in policy
         assert "onboard mfa session" in policy
+
+
+async def test_an_expired_saved_session_is_named_and_renewed_with_one_code(
+    start_sandbox: StartSandbox,
+) -> None:
+    import time
+    from datetime import timedelta
+
+    from onboard.aws.files import save_session_profile
+    from onboard.aws.models import SessionCredentials
+    from onboard.secret import Secret
+    from screens.widgets.code_input import CodeInput
+    from screens.widgets.tick_box import TickBox
+
+    from .conftest import make_app, settle
+
+    sandbox = start_sandbox("onboarded")
+    ended = datetime.now(UTC) - timedelta(hours=1)
+    old = SessionCredentials(
+        "ASIAOLDSESSION000000", Secret("old-secret"), Secret("old-token"), ended
+    )
+    save_session_profile(sandbox.home, None, old, "us-east-1", ended)
+    app = make_app(sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        app.goto("session")
+        await settle(pilot)
+        status = str(app.screen.query_one("#status").content)  # type: ignore[attr-defined]
+        assert "Your saved MFA session “default-mfa” ended at" in status
+        assert "one code renews it" in status
+        assert app.screen.query_one("#save", TickBox).value  # kept saved
+        code = app.screen.query_one("#code", CodeInput)
+        code.value = sandbox.totp_now(sandbox.mfa_serial)
+        code.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.state.session_profile == "default-mfa"
+    renewed = read_session_profile(sandbox.home, None)
+    assert renewed is not None and renewed.expiration is not None
+    assert renewed.expiration > datetime.now(UTC) and renewed.access_key_id != old.access_key_id
+    assert time.time() < renewed.expiration.timestamp()
