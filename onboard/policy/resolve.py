@@ -40,10 +40,12 @@ class Resolver:
         self._lists: dict[tuple[str, bytes], tuple[Policy, ...]] = {}
         self._levels: dict[bytes, tuple[tuple[Policy, ...], ...]] = {}
 
-    def one(self, reference: object, where: str, kind: str) -> Policy:
-        """A document is compiled (once per process); a name is looked up in `policies`."""
+    def one(self, reference: object, where: str, kind: str, data: object = None) -> Policy:
+        """A document is compiled (once per process); a name is looked up in `policies`.
+
+        `data`, when given, is the bytes of a raw `reference` (taken once by the caller)."""
         if type(reference) is msgspec.Raw:
-            key = (bytes(reference), where, kind)
+            key = (data if type(data) is bytes else bytes(reference), where, kind)
             found = self._raw.get(key)
             if found is None:
                 try:
@@ -94,10 +96,13 @@ class Resolver:
             raise PolicyError(f"{field!r} must be a list of policy documents or names") from None
         return items
 
-    def many(self, references: object, field: str, kind: str) -> tuple[Policy, ...]:
-        """A request field's list of policies (a list, or the raw JSON of one)."""
+    def many(
+        self, references: object, field: str, kind: str, data: object = None
+    ) -> tuple[Policy, ...]:
+        """A request field's list of policies (a list, or the raw JSON of one, `data` its
+        bytes if the caller has them)."""
         if type(references) is msgspec.Raw:
-            key = (field, bytes(references))
+            key = (field, data if type(data) is bytes else bytes(references))
             found = self._lists.get(key)
             if found is None:
                 items = self._raw_list(references, field)
@@ -115,10 +120,10 @@ class Resolver:
             for i, ref in enumerate(references)
         )
 
-    def levels(self, references: object) -> tuple[tuple[Policy, ...], ...]:
+    def levels(self, references: object, data: object = None) -> tuple[tuple[Policy, ...], ...]:
         """`scps`: each item one SCP (a level of its own) or a list (the SCPs of one level)."""
         if type(references) is msgspec.Raw:
-            key = bytes(references)
+            key = data if type(data) is bytes else bytes(references)
             found = self._levels.get(key)
             if found is None:
                 items = self._raw_list(references, "scps")

@@ -121,6 +121,7 @@ class _Wire(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 _wires = msgspec.json.Decoder(list[_Wire])
 _NULL = msgspec.Raw(b"null")
+_NO_BYTES = (None, None, None, None)
 _values = msgspec.json.Decoder()
 _fields = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _items = msgspec.json.Decoder(list[msgspec.Raw])
@@ -248,7 +249,7 @@ def _simulate_one(
                 key = _memo_key(raw)
                 cached = None if key is None else memo.get(key)
             if cached is None:  # else the same inputs were checked and evaluated before
-                parsed = _parse_wire(raw, index, resolver)
+                parsed = _parse_wire(raw, index, resolver, key)
         else:
             if type(raw) is msgspec.Raw:
                 raw = _expand(raw, index)
@@ -319,7 +320,9 @@ def _parse_request(raw: Mapping[str, Any], index: int, resolver: Resolver) -> _P
     )
 
 
-def _parse_wire(wire: _Wire, index: int, resolver: Resolver) -> _Parsed:
+def _parse_wire(
+    wire: _Wire, index: int, resolver: Resolver, key: tuple[object, ...] | None
+) -> _Parsed:
     context: object = _NO_CONTEXT
     if wire.context is not msgspec.UNSET:
         try:
@@ -336,6 +339,8 @@ def _parse_wire(wire: _Wire, index: int, resolver: Resolver) -> _Parsed:
         (_given(wire.identityPolicies), _given(wire.permissionBoundaries)),
         _given(wire.scps),
         _given(wire.resourcePolicy),
+        # The policy fields' bytes, already taken (and hashed) for the memo's key.
+        _NO_BYTES if key is None else key[4:],
     )
 
 
@@ -356,6 +361,7 @@ def _parse_fields(
     lists: tuple[object, object],
     scp_references: object,
     resource_reference: object,
+    data: tuple[object, ...] = (None, None, None, None),
 ) -> _Parsed:
     """Check one request's fields and resolve its policies (either input shape)."""
     if type(action) is not str or not action:
@@ -370,18 +376,18 @@ def _parse_fields(
     identity = (
         ()
         if identity_references is None
-        else resolver.many(identity_references, "identityPolicies", "identity")
+        else resolver.many(identity_references, "identityPolicies", "identity", data[0])
     )
     boundaries = (
         ()
         if boundary_references is None
-        else resolver.many(boundary_references, "permissionBoundaries", "boundary")
+        else resolver.many(boundary_references, "permissionBoundaries", "boundary", data[1])
     )
-    scps = () if scp_references is None else resolver.levels(scp_references)
+    scps = () if scp_references is None else resolver.levels(scp_references, data[2])
     resource_policy = (
         None
         if resource_reference is None
-        else resolver.one(resource_reference, "resourcePolicy", "resource")
+        else resolver.one(resource_reference, "resourcePolicy", "resource", data[3])
     )
     request = Request.fast(action, resource, principal, context)
     # Context values are checked (and normalised) here so a bad one fails this request alone.
