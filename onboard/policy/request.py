@@ -30,11 +30,26 @@ class Request:
         resource: str,
         principal: str | None,
         context: Mapping[str, str | Sequence[str]],
+        normalized: dict[str, ContextValue] | None = None,
     ) -> Request:
         """Build without the frozen dataclass's `__init__` (one attribute write at a time):
-        for batches, where building requests costs as much as evaluating them."""
+        for batches, where building requests costs as much as evaluating them.
+
+        `normalized`: the `normalized_context` of an earlier request with the same
+        context and principal (a batch shares it; evaluation only reads it)."""
         made = cls.__new__(cls)
-        made.__dict__.update(action=action, resource=resource, principal=principal, context=context)
+        if normalized is None:
+            made.__dict__.update(
+                action=action, resource=resource, principal=principal, context=context
+            )
+        else:
+            made.__dict__.update(
+                action=action,
+                resource=resource,
+                principal=principal,
+                context=context,
+                _normalized=normalized,
+            )
         return made
 
     @property

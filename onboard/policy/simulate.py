@@ -56,6 +56,9 @@ _ID_TYPES = (str, int, float, bool, type(None))
 
 # A batch's answers by their exact inputs (`_memo_key`), copied for each equal request.
 _Memo = dict[tuple[object, ...], dict[str, Any]]
+# A batch's checked contexts by (context bytes, principal): the decoded context and its
+# normalised form, shared by the requests that carry the same ones (evaluation reads them).
+_Contexts = dict[tuple[bytes, str | None], tuple[Any, dict[str, Any]]]
 _Parsed = tuple[
     Request,
     tuple[Policy, ...],
@@ -164,9 +167,10 @@ def simulate_json(data: bytes, name: str = "batch") -> list[dict[str, Any]]:
             wires = _wires.decode(raw_list)
     # Requests with exactly equal inputs (same field bytes) are evaluated once per batch.
     memo: _Memo = {}
+    contexts: _Contexts = {}
     with _no_cycle_collection():
         return [
-            _simulate_one(raw, index, resolver, matched_json, memo)
+            _simulate_one(raw, index, resolver, matched_json, memo, contexts)
             for index, raw in enumerate(wires)
         ]
 
@@ -237,6 +241,7 @@ def _simulate_one(
     resolver: Resolver,
     matched_json: dict[int, tuple[MatchedStatement, dict[str, object]]],
     memo: _Memo | None = None,
+    contexts: _Contexts | None = None,
 ) -> dict[str, Any]:
     request_id: object = index
     key: tuple[object, ...] | None = None
@@ -249,7 +254,7 @@ def _simulate_one(
                 key = _memo_key(raw)
                 cached = None if key is None else memo.get(key)
             if cached is None:  # else the same inputs were checked and evaluated before
-                parsed = _parse_wire(raw, index, resolver, key)
+                parsed = _parse_wire(raw, index, resolver, key, contexts)
         else:
             if type(raw) is msgspec.Raw:
                 raw = _expand(raw, index)
@@ -321,15 +326,24 @@ def _parse_request(raw: Mapping[str, Any], index: int, resolver: Resolver) -> _P
 
 
 def _parse_wire(
-    wire: _Wire, index: int, resolver: Resolver, key: tuple[object, ...] | None
+    wire: _Wire,
+    index: int,
+    resolver: Resolver,
+    key: tuple[object, ...] | None,
+    contexts: _Contexts | None = None,
 ) -> _Parsed:
     context: object = _NO_CONTEXT
-    if wire.context is not msgspec.UNSET:
+    normalized = None
+    shared: tuple[bytes, str | None] | None = None
+    if key is not None and type(key[3]) is bytes and contexts is not None:
+        shared = (key[3], wire.principal)
+        context, normalized = contexts.get(shared, (None, None))
+    if normalized is None and wire.context is not msgspec.UNSET:
         try:
             context = _values.decode(wire.context)
         except DECODE_ERRORS as exc:  # as `_expand` says it
             raise PolicyError(f"request {index}: 'context': {decode_reason(exc)}") from None
-    return _parse_fields(
+    parsed = _parse_fields(
         index,
         resolver,
         wire.action,
@@ -341,7 +355,11 @@ def _parse_wire(
         _given(wire.resourcePolicy),
         # The policy fields' bytes, already taken (and hashed) for the memo's key.
         _NO_BYTES if key is None else key[4:],
+        normalized,
     )
+    if shared is not None and normalized is None and contexts is not None:
+        contexts[shared] = (context, parsed[0].normalized_context)
+    return parsed
 
 
 def _given(value: object) -> object:
@@ -362,6 +380,7 @@ def _parse_fields(
     scp_references: object,
     resource_reference: object,
     data: tuple[object, ...] = (None, None, None, None),
+    normalized: dict[str, Any] | None = None,
 ) -> _Parsed:
     """Check one request's fields and resolve its policies (either input shape)."""
     if type(action) is not str or not action:
@@ -389,7 +408,7 @@ def _parse_fields(
         if resource_reference is None
         else resolver.one(resource_reference, "resourcePolicy", "resource", data[3])
     )
-    request = Request.fast(action, resource, principal, context)
+    request = Request.fast(action, resource, principal, context, normalized)
     # Context values are checked (and normalised) here so a bad one fails this request alone.
     _ = request.normalized_context
     return request, identity, boundaries, scps, resource_policy

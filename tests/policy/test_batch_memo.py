@@ -133,3 +133,42 @@ def test_equal_requests_are_evaluated_once(monkeypatch: Any) -> None:
     results = simulate_json(json.dumps([one, other, one, one, other]).encode())
     assert calls == ["s3:GetObject", "s3:PutObject"]
     assert [r["id"] for r in results] == [0, 1, 2, 3, 4]
+
+
+def test_a_shared_context_is_normalised_for_each_principal() -> None:
+    own_prefix = {
+        "Version": "2012-10-17",
+        "Statement": {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::bucket/${aws:username}/*",
+            "Condition": {"StringEquals": {"aws:PrincipalType": "User"}},
+        },
+    }
+    context = {"aws:SourceIp": "203.0.113.7"}
+    batch = [
+        {
+            "identityPolicies": [own_prefix],
+            "action": "s3:GetObject",
+            "resource": "arn:aws:s3:::bucket/alice/file",
+            "principal": principal,
+            "context": context,
+        }
+        for principal in (
+            USER,
+            "arn:aws:iam::123456789012:user/bob",
+            USER,
+            "arn:aws:sts::123456789012:assumed-role/dev/alice",
+            None,
+        )
+    ]
+    batch[2] = {**batch[2], "resource": "arn:aws:s3:::bucket/bob/file"}
+    results = simulate_json(json.dumps(batch).encode())
+    assert results == alone(batch)
+    assert [r["decision"] for r in results] == [
+        "Allowed",
+        "ImplicitlyDenied",
+        "ImplicitlyDenied",
+        "ImplicitlyDenied",
+        "ImplicitlyDenied",
+    ]
