@@ -9,9 +9,9 @@ Run: .venv/bin/python benchmarks/audit.py [USERS]
    policy set (an inline policy of their own) under the engineering account's
    SCPs, twice: own policies that change no git answer (their answers to every
    request are computed, then the users share one judgment), and own policies
-   that each change the verdict (the worst case: one judgment per user, 24
-   requests each: GitPull/GitPush and the KMS calls per method with and
-   without MFA, and the MFA samples).
+   that each change the verdict (the worst case: one judgment per user, up to
+   28 distinct requests each: GitPull/GitPush and the KMS calls per method
+   with and without MFA, 16, and the MFA samples, 12).
 3. The issue's measurement: 10,000 users x 8 requests (each user's own policy
    set, the worst case above, on the 8 requests of a fetch and a push with the
    credential helper, without and with MFA: GitPull, GitPush, kms:Decrypt,
@@ -197,19 +197,23 @@ def main() -> None:
         for decisive in (False, True):
             big = synthetic(count, data, decisive=decisive)
 
-            def judge_all(big: AccountData = big) -> tuple[JudgeStats, float]:
+            def judge_all(big: AccountData = big) -> JudgeStats:
                 stats = JudgeStats()
-                cpu = time.process_time()
                 judge_account(big, stats=stats)
-                return stats, time.process_time() - cpu
+                return stats
 
-            big_s, (stats, big_cpu) = best_of(3, judge_all)
+            # The run with the least CPU, and its wall time.
+            big_cpu, big_s, stats = min(
+                (cpu_and_wall(judge_all) for _ in range(3)), key=lambda run: run[0]
+            )
+            per_user = len(Plan(big.account, REGION, REPO).every(UserTarget(big.account, "u")))
             kind = "each changing the verdict" if decisive else "changing no git answer"
             print(
                 f"{stats.users:,} users, each with an own policy ({kind}): {big_s:.2f} s wall, "
                 f"{big_cpu:.2f} s CPU; {stats.policy_sets:,} policy sets, {stats.verdicts:,} "
-                f"judged, {24 * stats.users:,} user-requests (24 per user: git methods with "
-                f"and without MFA, KMS, MFA samples), {stats.engine_evaluations:,} single-policy "
+                f"judged, up to {per_user * stats.users:,} user-requests ({per_user} per user: "
+                f"git methods with and without MFA, KMS, MFA samples), {stats.evaluations:,} "
+                f"judged for a set, {stats.engine_evaluations:,} single-policy "
                 "engine evaluations"
             )
         runs = [cpu_and_wall(lambda: eight_requests(big)) for _ in range(3)]
