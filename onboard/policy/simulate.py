@@ -28,7 +28,7 @@ from onboard.policy.errors import PolicyError
 from onboard.policy.evaluate import Decision, MatchedStatement, Request, evaluate
 from onboard.policy.jsonio import describe
 from onboard.policy.resolve import Resolver
-from onboard.policy.wire import DECODE_ERRORS, decode_reason
+from onboard.policy.wire import DECODE_ERRORS, Wire, decode_reason, memo_key
 
 # Batches above this many requests are refused as a whole (memory and time stay
 # bounded); split them. Documented in docs/policy.md.
@@ -54,7 +54,7 @@ _DECISION_TEXT = {decision: decision.value for decision in Decision}
 _NO_POLICIES: Mapping[str, Any] = {}
 _ID_TYPES = (str, int, float, bool, type(None))
 
-# A batch's answers by their exact inputs (`_memo_key`), copied for each equal request.
+# A batch's answers by their exact inputs (`memo_key`), copied for each equal request.
 _Memo = dict[tuple[object, ...], dict[str, Any]]
 # A batch's checked contexts by (context bytes, principal): the decoded context and its
 # normalised form, shared by the requests that carry the same ones (evaluation reads them).
@@ -104,25 +104,7 @@ def simulate_batch(batch: list[Any] | Mapping[str, Any]) -> list[dict[str, Any]]
         ]
 
 
-class _Wire(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """A request as `simulate_json` meets it most of the time: the known fields, its
-    policies still raw. Anything else (an unknown field, not an object) makes the
-    whole list fall back to `_expand`, one request at a time, for exact errors."""
-
-    action: Any = None
-    resource: Any = None
-    principal: Any = None
-    # Raw too: its bytes are part of the key of the batch's memo of evaluations.
-    context: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    id: Any = msgspec.UNSET
-    # Policy fields stay raw (null too): a repeated list is looked up at once.
-    identityPolicies: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    permissionBoundaries: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    scps: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    resourcePolicy: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-
-
-_wires = msgspec.json.Decoder(list[_Wire])
+_wires = msgspec.json.Decoder(list[Wire])
 _NULL = msgspec.Raw(b"null")
 _NO_BYTES = (None, None, None, None)
 _values = msgspec.json.Decoder()
@@ -175,30 +157,6 @@ def simulate_json(data: bytes, name: str = "batch") -> list[dict[str, Any]]:
         ]
 
 
-def _memo_key(wire: _Wire) -> tuple[object, ...] | None:
-    """What a request's evaluation depends on, exactly: its strings and the raw JSON bytes
-    of its context and policy fields (absent: None). None when a field is not a string,
-    so such a request is checked (and refused) as usual."""
-    action, resource, principal = wire.action, wire.resource, wire.principal
-    if type(action) is not str or type(resource) is not str:
-        return None
-    if principal is not None and type(principal) is not str:
-        return None
-    unset = msgspec.UNSET
-    context, identity, boundaries = wire.context, wire.identityPolicies, wire.permissionBoundaries
-    scps, resource_policy = wire.scps, wire.resourcePolicy
-    return (
-        action,
-        resource,
-        principal,
-        None if context is unset else bytes(context),
-        None if identity is unset else bytes(identity),
-        None if boundaries is unset else bytes(boundaries),
-        None if scps is unset else bytes(scps),
-        None if resource_policy is unset else bytes(resource_policy),
-    )
-
-
 @contextlib.contextmanager
 def _no_cycle_collection() -> Iterator[None]:
     """A batch allocates ~20 objects per request and frees none: the cycle collector
@@ -248,10 +206,10 @@ def _simulate_one(
     cached: dict[str, Any] | None = None
     parsed: _Parsed
     try:
-        if type(raw) is _Wire:
+        if type(raw) is Wire:
             request_id = index if raw.id is msgspec.UNSET else raw.id
             if memo is not None:
-                key = _memo_key(raw)
+                key = memo_key(raw)
                 cached = None if key is None else memo.get(key)
             if cached is None:  # else the same inputs were checked and evaluated before
                 parsed = _parse_wire(raw, index, resolver, key, contexts)
@@ -326,7 +284,7 @@ def _parse_request(raw: Mapping[str, Any], index: int, resolver: Resolver) -> _P
 
 
 def _parse_wire(
-    wire: _Wire,
+    wire: Wire,
     index: int,
     resolver: Resolver,
     key: tuple[object, ...] | None,

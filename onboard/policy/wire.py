@@ -7,6 +7,8 @@ by the batch path (its import costs tens of milliseconds of start-up).
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 # What msgspec raises for input it cannot turn into Python values.
@@ -34,3 +36,46 @@ def decode_reason(error: Exception) -> str:
     if "out of range" in str(error):
         return "a number too large to use (integers up to 4,300 digits)"
     return f"invalid JSON value ({error})"
+
+
+class Wire(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A request as `simulate_json` meets it most of the time: the known fields, its
+    policies still raw. Anything else (an unknown field, not an object) makes the
+    whole list fall back to `simulate._expand`, one request at a time, for exact errors."""
+
+    action: Any = None
+    resource: Any = None
+    principal: Any = None
+    # Raw too: its bytes are part of the key of the batch's memo of evaluations.
+    context: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    id: Any = msgspec.UNSET
+    # Policy fields stay raw (null too): a repeated list is looked up at once.
+    identityPolicies: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    permissionBoundaries: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    scps: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    resourcePolicy: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+def memo_key(wire: Wire) -> tuple[object, ...] | None:
+    """What a request's evaluation depends on, exactly: its strings and the raw JSON bytes
+    of its context and policy fields (absent: None), in that order (`simulate` reads the
+    bytes back by place). None when a field is not a string, so such a request is checked
+    (and refused) as usual."""
+    action, resource, principal = wire.action, wire.resource, wire.principal
+    if type(action) is not str or type(resource) is not str:
+        return None
+    if principal is not None and type(principal) is not str:
+        return None
+    unset = msgspec.UNSET
+    context, identity, boundaries = wire.context, wire.identityPolicies, wire.permissionBoundaries
+    scps, resource_policy = wire.scps, wire.resourcePolicy
+    return (
+        action,
+        resource,
+        principal,
+        None if context is unset else bytes(context),
+        None if identity is unset else bytes(identity),
+        None if boundaries is unset else bytes(boundaries),
+        None if scps is unset else bytes(scps),
+        None if resource_policy is unset else bytes(resource_policy),
+    )
