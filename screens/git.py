@@ -367,5 +367,10 @@ class GitScreen(StepScreen):
                     "AWS cannot show it again.",
                     copyable=setup.password,
                     settings=self.state.settings,
-                )
+                ),
+                self.focus_continue,
             )
+
+    def focus_continue(self, _closed: None = None) -> None:
+        """Back from the password dialog, enter continues (not a press on the method list)."""
+        self.query_one("#continue", Button).focus()
