@@ -227,10 +227,17 @@ def check_algorithms(ctx: DoctorContext) -> Finding:
         for name, good in (("HostKeyAlgorithms", host_ok), ("PubkeyAcceptedAlgorithms", key_ok))
         if not good
     ]
+    if not user.upper().startswith("APKA"):
+        # Not a problem for someone on HTTPS: no warning until SSH is in use (a key ID as User).
+        return skipped(
+            "ssh.algorithms",
+            f"SSH is not set up for CodeCommit (no SSH key ID as User); when it is, OpenSSH "
+            f"{version[0]}.{version[1]} needs {' and '.join(n + ' +ssh-rsa' for n in missing)} "
+            "(onboard's SSH step writes them)",
+        )
     return Finding(
         "ssh.algorithms",
-        # Only a failure once SSH is in use (a key ID configured); before that, advice.
-        "fail" if user.upper().startswith("APKA") else "warn",
+        "fail",
         f"OpenSSH {version[0]}.{version[1]} does not offer ssh-rsa ({', '.join(missing)})",
         ("CodeCommit's SSH endpoint only speaks ssh-rsa",),
         Fix(
