@@ -356,7 +356,9 @@ class GitScreen(StepScreen):
         self.mark_done()
         self.set_status(f"✓ git is set up for {GIT_METHOD_TITLES[method]}.", "ok")
         self.query_one("#continue", Button).remove_class("hidden")
-        self.query_one("#continue", Button).focus()
+        # After the refresh that shows it: a hidden button cannot take the focus, and the
+        # password dialog below returns the focus to whatever this screen held.
+        self.call_after_refresh(self.focus_continue)
         if setup.password is not None and setup.username is not None:
             self.app.push_screen(
                 SecretModal(

@@ -36,10 +36,15 @@ def flatten(screen: str) -> str:
 
 
 class Pane:
-    """One tmux session running `onboard --sandbox`."""
+    """One tmux session running `onboard --sandbox`, on a tmux server of its own.
+
+    A private socket (`-L`): when tests run in parallel, one test ending its last
+    session stops a shared server while another test is connecting to it.
+    """
 
     def __init__(self, scenario: str, cwd: Path) -> None:
         self.name = f"onboard-e2e-{uuid.uuid4().hex[:8]}"
+        self.tmux = ["tmux", "-L", self.name]
         venv_bin = str(Path(sys.executable).parent)
         env = f"PATH={shlex.quote(venv_bin + os.pathsep + os.environ.get('PATH', ''))}"
         command = (  # the pause lets the resize below land before the app reads the size
@@ -47,28 +52,30 @@ class Pane:
             f"{shlex.quote(sys.executable)} -m onboard --sandbox --scenario {scenario}"
         )
         subprocess.run(
-            ["tmux", "new-session", "-d", "-s", self.name, "-x", "100", "-y", "40", command],
+            [*self.tmux, "new-session", "-d", "-s", self.name, "-x", "100", "-y", "40", command],
             check=True,
         )
-        subprocess.run(["tmux", "set-option", "-t", self.name, "remain-on-exit", "on"], check=True)
+        subprocess.run(
+            [*self.tmux, "set-option", "-t", self.name, "remain-on-exit", "on"], check=True
+        )
         # Detached sessions start at tmux's default size: make it the size a laptop has.
         subprocess.run(
-            ["tmux", "resize-window", "-t", self.name, "-x", "100", "-y", "40"], check=True
+            [*self.tmux, "resize-window", "-t", self.name, "-x", "100", "-y", "40"], check=True
         )
 
     def screen(self, history: bool = False) -> str:
-        args = ["tmux", "capture-pane", "-p", "-J", "-t", self.name]
+        args = [*self.tmux, "capture-pane", "-p", "-J", "-t", self.name]
         if history:
             args += ["-S", "-300"]
         return subprocess.run(args, capture_output=True, text=True, check=True).stdout
 
     def keys(self, *keys: str) -> None:
         for key in keys:
-            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+            subprocess.run([*self.tmux, "send-keys", "-t", self.name, key], check=True)
             time.sleep(0.15)
 
     def type(self, text: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, "-l", text], check=True)
         time.sleep(0.2)
 
     def wait(self, pattern: str, timeout: float = 60, history: bool = False) -> str:
@@ -81,8 +88,19 @@ class Pane:
             time.sleep(0.3)
         raise AssertionError(f"{pattern!r} never appeared; the screen:\n{text}")
 
+    def wait_gone(self, pattern: str, timeout: float = 30) -> str:
+        """Wait until `pattern` is no longer on screen (a dialog has closed)."""
+        deadline = time.monotonic() + timeout
+        text = self.screen()
+        while time.monotonic() < deadline:
+            if not re.search(pattern, flatten(text)):
+                return text
+            time.sleep(0.3)
+            text = self.screen()
+        raise AssertionError(f"{pattern!r} stayed on screen:\n{text}")
+
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], check=False)
+        subprocess.run([*self.tmux, "kill-server"], check=False)
 
 
 @pytest.fixture
@@ -188,6 +206,7 @@ def test_fresh_with_https_git_credentials_then_clone(pane_factory, tmp_path: Pat
     pane.keys("C-s")
     pane.wait(r"shown once", timeout=60)
     pane.keys("Escape")
+    pane.wait_gone(r"shown once")  # as a person would: once the dialog has gone
     pane.wait(r"git is set up for HTTPS Git credentials")
     pane.keys("Enter")
     pane.wait(r"git works with CodeCommit", timeout=90)
