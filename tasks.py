@@ -78,6 +78,17 @@ def _ensure_venv(extra: str) -> None:
     STAMP.write_text(wanted)
 
 
+def _compile() -> None:
+    """Write the bytecode of the project's own modules, as pip does for an installed
+    package: the editable install runs them from this tree, and with
+    PYTHONDONTWRITEBYTECODE set (as on CI) every start would compile them again."""
+    subprocess.call(
+        [str(_python()), "-m", "compileall", "-q", "onboard", "screens"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
@@ -86,6 +97,7 @@ def _env() -> dict[str, str]:
 
 def test(args: list[str]) -> int:
     _ensure_venv("test")
+    _compile()
     env = _env()
     steps: list[list[str | Path]] = [
         [BIN / "ruff", "check", "."],
@@ -117,9 +129,11 @@ def main(argv: list[str]) -> int:
         return test(rest)
     if command == "app":
         _ensure_venv("")
+        _compile()
         return _run(BIN / "onboard", "--sandbox", *rest, env=_env())
     if command == "onboard":
         _ensure_venv("")
+        _compile()
         return _run(BIN / "onboard", *rest, env=_env())
     print(f"unknown command {command!r}; use app, test or onboard", file=sys.stderr)
     return 2

@@ -161,10 +161,13 @@ def main(argv: Sequence[str] | None = None, launch_tui: Launcher | None = None) 
 def _main(argv: Sequence[str] | None, launch_tui: Launcher | None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     # First pass with every command as a summary (this pass prints --help/--version);
-    # then, when a command was given, the real parse with its module loaded.
-    parser = build_parser(commands=())
-    given, _ = parser.parse_known_args(arguments)
-    command = getattr(given, _COMMAND, None)
+    # then, when a command was given, the real parse with its module loaded. A command
+    # given first has no global option before it: the first pass is not needed.
+    command: str | None = arguments[0] if arguments and arguments[0] in SUBCOMMANDS else None
+    if command is None:
+        parser = build_parser(commands=())
+        given, _ = parser.parse_known_args(arguments)
+        command = getattr(given, _COMMAND, None)
     if command is not None:
         parser = build_parser(commands=(command,))
     args = parser.parse_args(arguments)

@@ -13,7 +13,6 @@ import os
 import re
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
-from urllib.parse import unquote
 
 from onboard.policy.errors import PolicyError
 from onboard.policy.jsonio import loads, read_limited
@@ -175,6 +174,8 @@ def load_policy(path: str, kind: str = "identity") -> Policy:
         elif "PolicyDocument" in decoded:
             decoded = decoded["PolicyDocument"]
         if isinstance(decoded, str):  # the raw API returns the document URL-encoded
+            from urllib.parse import unquote  # only for a URL-encoded document
+
             decoded = unquote(decoded)
             return parse_policy(decoded, path, kind=kind)
     return parse_policy(decoded, path, kind=kind)
@@ -254,10 +255,8 @@ def run_fix(args: argparse.Namespace) -> int:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """`onboard policy simulate`."""
-    from onboard.policy.simulate import simulate_json
-    from onboard.policy.wire import dumps_pretty
+    from onboard.policy.simulate import simulate_output
 
     name = "<stdin>" if args.file == "-" else args.file
-    results = simulate_json(read_limited(args.file, MAX_BATCH_BYTES, "a batch"), name)
-    _emit(dumps_pretty(results))
+    _emit(simulate_output(read_limited(args.file, MAX_BATCH_BYTES, "a batch"), name))
     return 0

@@ -217,6 +217,19 @@ class ConditionTest:
             if isinstance(part, Variable) and part.key and part.default is None
         )
 
+    def keys_read(self) -> tuple[str, ...]:
+        """Every context key `holds` and `explain` may read: the key, and each variable's
+        in the values (with a default or not)."""
+        keys = [self.key]
+        if self.variables:
+            keys.extend(
+                part.key
+                for value in self.values
+                for part in split_variables(value)
+                if isinstance(part, Variable) and part.key
+            )
+        return tuple(dict.fromkeys(keys))
+
 
 def compile_condition_block(
     block: object, where: str, *, variables: bool
@@ -237,7 +250,9 @@ def compile_condition_block(
             values = _values(raw, place)
             value_tests = tuple(_compile_value(op.base, v, place, variables) for v in values)
             tests.append(
-                ConditionTest(op, str(key_name).lower(), str(key_name), values, value_tests)
+                ConditionTest(
+                    op, str(key_name).lower(), str(key_name), values, value_tests, variables
+                )
             )
     return tuple(tests)
 

@@ -254,10 +254,9 @@ def _statement(raw: object, index: int, name: str, kind: str, variables: bool) -
     reason_keys: list[str] = []
     for condition in conditions:
         needed.append((condition.key, condition.key_name))
-        reason_keys.append(condition.key)
-        for key in condition.variable_keys():
-            needed.append((key, key))
-            reason_keys.append(key)
+        needed.extend((key, key) for key in condition.variable_keys())
+        # A variable with a default is not needed, but its value still decides the verdict.
+        reason_keys.extend(condition.keys_read())
     return Statement(
         index=index,
         sid=sid,

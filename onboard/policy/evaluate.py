@@ -135,8 +135,8 @@ def evaluate(
             0,
         )
 
-        def explain() -> str:
-            text = _denied_text(request, matched)
+        def explain(resource: str = request.resource, action: str = request.action) -> str:
+            text = _denied_text(action, resource, matched)
             if deny_level and len(levels) > 1:  # name the organization level that denied
                 root = " (root)" if deny_level == 1 else ""
                 text += f" (SCP level {deny_level} of {len(levels)}{root})"
@@ -152,12 +152,11 @@ def evaluate(
 
     if direct.allows:
         matched = _matched(direct.allows, ctx, applied=True)
-        return Evaluation._fast(
-            Decision.ALLOWED,
-            matched,
-            missing_keys,
-            lambda: f"Allowed: {matched[0].label()} allows this principal directly",
-        )
+
+        def allowed_directly(_resource: str = "", _action: str = "") -> str:
+            return f"Allowed: {matched[0].label()} allows this principal directly"
+
+        return Evaluation._fast(Decision.ALLOWED, matched, missing_keys, allowed_directly)
 
     grants = identity
     if via_role.allows:  # a grant to the session's role: limited by boundaries like identity
@@ -182,7 +181,7 @@ def _allowed(
     """Allowed by identity policies; also says which Deny statements did not apply, and why."""
     matched = _matched(identity.allows, ctx, applied=True)
 
-    def explain() -> str:
+    def explain(_resource: str = "", _action: str = "") -> str:
         text = f"Allowed: allowed by {matched[0].label()}"
         if len(matched) > 1:
             text += f" (and {len(matched) - 1} more)"
@@ -202,9 +201,11 @@ def _identity_only(
     missing_keys = tuple(dict.fromkeys(missing)) if missing else ()
     if identity.denies:
         matched = _matched(_unique(identity.denies), ctx, applied=True)
-        return Evaluation._fast(
-            Decision.EXPLICIT_DENY, matched, missing_keys, lambda: _denied_text(request, matched)
-        )
+
+        def explain(resource: str = request.resource, action: str = request.action) -> str:
+            return _denied_text(action, resource, matched)
+
+        return Evaluation._fast(Decision.EXPLICIT_DENY, matched, missing_keys, explain)
     if not identity.allows:
         return _implicit(request, "identity-based policy", identity.near, ctx, missing_keys)
     return _allowed(identity, ctx, missing_keys)
@@ -275,8 +276,8 @@ def _implicit(
     """Implicitly denied: no `where` (e.g. "identity-based policy") allows the request."""
     matched = _matched(_unique(near), ctx, applied=False)
 
-    def explain() -> str:
-        text = f"ImplicitlyDenied: no {where} allows {request.action} on {request.resource}"
+    def explain(resource: str = request.resource, action: str = request.action) -> str:
+        text = f"ImplicitlyDenied: no {where} allows {action} on {resource}"
         if matched:
             text += "; did not apply: " + "; ".join(f"{m.label()}: {m.reason}" for m in matched)
         return text
@@ -302,10 +303,10 @@ def _no_identity_policy(
     return _implicit(request, where, near, ctx, missing)
 
 
-def _denied_text(request: Request, matched: tuple[MatchedStatement, ...]) -> str:
+def _denied_text(action: str, resource: str, matched: tuple[MatchedStatement, ...]) -> str:
     first = matched[0]
     return (
-        f"ExplicitlyDenied: {request.action} on {request.resource} is denied by "
+        f"ExplicitlyDenied: {action} on {resource} is denied by "
         f"{first.label()} in a(n) {KIND_LABELS[first.policy_kind]} policy: {first.reason}"
     )
 

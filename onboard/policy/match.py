@@ -186,6 +186,10 @@ class Pattern:
             if isinstance(part, Variable) and part.key and part.default is None
         )
 
+    def keys_read(self) -> tuple[str, ...]:
+        """Every context key matching may read: each variable's, with a default or not."""
+        return tuple(part.key for part in self._variables if part.key)
+
 
 class PatternSet:
     """Several patterns matched as one: a statement's Action or Resource list."""
@@ -242,6 +246,15 @@ class PatternSet:
     def variable_keys(self) -> tuple[str, ...]:
         """Keys of the variables (without a default) these patterns use."""
         return tuple(dict.fromkeys(key for p in self._dynamic for key in p.variable_keys()))
+
+    @property
+    def has_variables(self) -> bool:
+        """Whether a match depends on the request context (policy variables)."""
+        return bool(self._dynamic)
+
+    def keys_read(self) -> tuple[str, ...]:
+        """Every context key `matches` may read (variables with a default included)."""
+        return tuple(dict.fromkeys(key for p in self._dynamic for key in p.keys_read()))
 
 
 def _has_wildcard(text: str) -> bool:

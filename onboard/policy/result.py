@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 
 class Decision(StrEnum):
@@ -50,6 +50,13 @@ class MatchedStatement:
         return self._label
 
 
+class Explain(Protocol):
+    """Writes an evaluation's explanation; `resource` and `action` are the request's
+    unless given."""
+
+    def __call__(self, resource: str = ..., action: str = ..., /) -> str: ...
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """The decision for one request, the statements behind it, and what the context lacked."""
@@ -65,7 +72,7 @@ class Evaluation:
         decision: Decision,
         matched: tuple[MatchedStatement, ...],
         missing_context: tuple[str, ...],
-        explain: Callable[[], str],
+        explain: Explain,
     ) -> Evaluation:
         """Build for the hot path: no frozen `__init__`, and the text written only if read.
 
@@ -78,6 +85,15 @@ class Evaluation:
             decision=decision, matched=matched, missing_context=missing_context, _explain=explain
         )
         return made
+
+    def explanation_for(self, resource: str, action: str) -> str:
+        """The explanation as it reads for a request of `action` on `resource` with this
+        same outcome.
+
+        Only their own mentions change (no reason quotes them): a batch shares one
+        evaluation between requests that differ only there (`onboard.policy.shape`)."""
+        explain: Explain | None = self.__dict__.get("_explain")
+        return self.explanation if explain is None else explain(resource, action)
 
     @property
     def allowed(self) -> bool:

@@ -7,10 +7,11 @@ Two input forms:
   helpdesk batches where thousands of requests share a few policies.
 A bad request gets an `error` and never stops the batch. Each distinct
 document is compiled once per process (`parse_policy`'s cache, keyed by the
-document's canonical JSON), so a batch costs about one evaluation per request;
-`simulate_json` evaluates requests whose inputs are exactly equal (the same
-action, resource and principal strings, the same bytes of context and policy
-fields) once per batch, each getting its own copy of the answer.
+document's canonical JSON). From JSON bytes (`simulate_json`,
+`simulate_output`), a well-formed request is answered by its shape
+(`onboard.policy.shape`): requests that the same statements decide alike share
+one evaluation; anything unusual takes the general path here, which checks
+each field and words each error.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from onboard.policy.errors import PolicyError
 from onboard.policy.evaluate import Decision, MatchedStatement, Request, evaluate
 from onboard.policy.jsonio import describe
 from onboard.policy.resolve import Resolver
-from onboard.policy.wire import DECODE_ERRORS, Wire, decode_reason, memo_key
+from onboard.policy.shape import Answer, Batch
+from onboard.policy.wire import DECODE_ERRORS, Wire, decode_reason, indented
 
 # Batches above this many requests are refused as a whole (memory and time stay
 # bounded); split them. Documented in docs/policy.md.
@@ -54,11 +56,6 @@ _DECISION_TEXT = {decision: decision.value for decision in Decision}
 _NO_POLICIES: Mapping[str, Any] = {}
 _ID_TYPES = (str, int, float, bool, type(None))
 
-# A batch's answers by their exact inputs (`memo_key`), copied for each equal request.
-_Memo = dict[tuple[object, ...], dict[str, Any]]
-# A batch's checked contexts by (context bytes, principal): the decoded context and its
-# normalised form, shared by the requests that carry the same ones (evaluation reads them).
-_Contexts = dict[tuple[bytes, str | None], tuple[Any, dict[str, Any]]]
 _Parsed = tuple[
     Request,
     tuple[Policy, ...],
@@ -106,7 +103,6 @@ def simulate_batch(batch: list[Any] | Mapping[str, Any]) -> list[dict[str, Any]]
 
 _wires = msgspec.json.Decoder(list[Wire])
 _NULL = msgspec.Raw(b"null")
-_NO_BYTES = (None, None, None, None)
 _values = msgspec.json.Decoder()
 _fields = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _items = msgspec.json.Decoder(list[msgspec.Raw])
@@ -119,42 +115,81 @@ def simulate_json(data: bytes, name: str = "batch") -> list[dict[str, Any]]:
     embedded document stays bytes until the batch first meets it, so 10,000
     copies of a policy cost one decode and a dictionary lookup each.
     """
+    return [
+        item[0].result(item[1], item[2], item[3]) if isinstance(item, tuple) else item
+        for item in _answers(data, name)
+    ]
+
+
+def simulate_output(data: bytes, name: str = "batch") -> bytes:
+    """What `onboard policy simulate` prints: `dumps_pretty(simulate_json(...))`, each
+    shared answer written from its encoded parts, all joined once."""
+    pieces: list[bytes] = []
+    extend = pieces.extend
+    for item in _answers(data, name):
+        extend(
+            item[0].pretty(item[1], item[2], item[3])
+            if isinstance(item, tuple)
+            else (indented(item),)
+        )
+        pieces.append(b",\n")
+    if not pieces:
+        return b"[]"
+    pieces[-1] = b"\n]"
+    return b"[\n" + b"".join(pieces)
+
+
+# One request's outcome: its result, or a shared answer with the request's id, action
+# and resource (written in when the result is built or encoded).
+_Item = dict[str, Any] | tuple[Answer, object, str, str]
+
+
+def _answers(data: bytes, name: str) -> list[_Item]:
+    requests, policies = _split(data, name)
+    resolver = Resolver(policies)
+    batch = Batch(resolver)
+    matched_json = batch.statement_json
+    items: list[_Item] = []
+    append = items.append
+    with _no_cycle_collection():
+        for index, raw in enumerate(requests):
+            answer = batch.answer(raw, index) if type(raw) is Wire else None
+            # Anything unusual is checked (and its error worded) by the general path.
+            append(
+                answer if answer is not None else _simulate_one(raw, index, resolver, matched_json)
+            )
+    return items
+
+
+def _split(data: bytes, name: str) -> tuple[list[Any], Mapping[str, Any]]:
+    """The batch's requests (`Wire` structs, or `Raw` pieces if any is unusual) and its
+    named policies (`Raw` documents); `PolicyError` for a batch of neither form."""
     data = data.removeprefix(b"\xef\xbb\xbf")
-    raw_list: bytes | None = None  # the requests' JSON list, when split cleanly
     try:
         start = data.lstrip()[:1]
         if start == b"{":
             top = _fields.decode(data)
             batch: list[Any] | dict[str, Any] = {
-                key: _items.decode(value) if key == "requests" else _fields.decode(value)
+                key: _requests(value) if key == "requests" else _fields.decode(value)
                 for key, value in top.items()
             }
-            raw_list = bytes(top["requests"]) if "requests" in top else None
         else:
-            batch = _items.decode(data)
-            raw_list = data
+            batch = _requests(data)
     except DECODE_ERRORS:
-        raw_list = None
         try:  # valid JSON of another shape: batch_requests says what is wrong with it
             batch = _values.decode(data)
         except DECODE_ERRORS as exc:
             raise PolicyError(describe(data, name, exc)) from None
-    requests, policies = batch_requests(batch, name)
-    resolver = Resolver(policies)
-    matched_json: dict[int, tuple[MatchedStatement, dict[str, object]]] = {}
-    wires: list[Any] = requests
-    if raw_list is not None:
-        # The usual batch in one call; if any request is unusual, each is looked at alone.
-        with contextlib.suppress(*DECODE_ERRORS):
-            wires = _wires.decode(raw_list)
-    # Requests with exactly equal inputs (same field bytes) are evaluated once per batch.
-    memo: _Memo = {}
-    contexts: _Contexts = {}
-    with _no_cycle_collection():
-        return [
-            _simulate_one(raw, index, resolver, matched_json, memo, contexts)
-            for index, raw in enumerate(wires)
-        ]
+    return batch_requests(batch, name)
+
+
+def _requests(raw: bytes | msgspec.Raw) -> list[Any]:
+    """The usual list in one call; if any request is unusual, each is looked at alone."""
+    try:
+        wires: list[Any] = _wires.decode(raw)
+    except DECODE_ERRORS:
+        return _items.decode(raw)
+    return wires
 
 
 @contextlib.contextmanager
@@ -198,21 +233,13 @@ def _simulate_one(
     index: int,
     resolver: Resolver,
     matched_json: dict[int, tuple[MatchedStatement, dict[str, object]]],
-    memo: _Memo | None = None,
-    contexts: _Contexts | None = None,
 ) -> dict[str, Any]:
     request_id: object = index
-    key: tuple[object, ...] | None = None
-    cached: dict[str, Any] | None = None
     parsed: _Parsed
     try:
         if type(raw) is Wire:
             request_id = index if raw.id is msgspec.UNSET else raw.id
-            if memo is not None:
-                key = memo_key(raw)
-                cached = None if key is None else memo.get(key)
-            if cached is None:  # else the same inputs were checked and evaluated before
-                parsed = _parse_wire(raw, index, resolver, key, contexts)
+            parsed = _parse_wire(raw, index, resolver)
         else:
             if type(raw) is msgspec.Raw:
                 raw = _expand(raw, index)
@@ -223,13 +250,6 @@ def _simulate_one(
         if not isinstance(request_id, _ID_TYPES):
             request_id = index
             raise PolicyError(f"request {index}: 'id' must be a string or a number")
-        if cached is not None:
-            return {
-                **cached,
-                "id": request_id,
-                "matchedStatements": [known.copy() for known in cached["matchedStatements"]],
-                "missingContext": cached["missingContext"].copy(),
-            }
         request, identity, boundaries, scps, resource_policy = parsed
         result = evaluate(
             request, identity, boundaries=boundaries, scps=scps, resource_policy=resource_policy
@@ -252,7 +272,7 @@ def _simulate_one(
         if known is None or known[0] is not matched:
             known = matched_json[id(matched)] = (matched, matched.to_json())
         statements.append(known[1].copy())
-    answer = {
+    return {
         "id": request_id,
         "decision": _DECISION_TEXT[result.decision],
         "matchedStatements": statements,
@@ -260,10 +280,6 @@ def _simulate_one(
         "explanation": result.explanation,
         "error": None,
     }
-    if key is not None and memo is not None:
-        # The answer, not the Evaluation: that would keep each request's objects alive.
-        memo[key] = answer
-    return answer
 
 
 def _parse_request(raw: Mapping[str, Any], index: int, resolver: Resolver) -> _Parsed:
@@ -283,25 +299,14 @@ def _parse_request(raw: Mapping[str, Any], index: int, resolver: Resolver) -> _P
     )
 
 
-def _parse_wire(
-    wire: Wire,
-    index: int,
-    resolver: Resolver,
-    key: tuple[object, ...] | None,
-    contexts: _Contexts | None = None,
-) -> _Parsed:
+def _parse_wire(wire: Wire, index: int, resolver: Resolver) -> _Parsed:
     context: object = _NO_CONTEXT
-    normalized = None
-    shared: tuple[bytes, str | None] | None = None
-    if key is not None and type(key[3]) is bytes and contexts is not None:
-        shared = (key[3], wire.principal)
-        context, normalized = contexts.get(shared, (None, None))
-    if normalized is None and wire.context is not msgspec.UNSET:
+    if wire.context is not msgspec.UNSET:
         try:
             context = _values.decode(wire.context)
         except DECODE_ERRORS as exc:  # as `_expand` says it
             raise PolicyError(f"request {index}: 'context': {decode_reason(exc)}") from None
-    parsed = _parse_fields(
+    return _parse_fields(
         index,
         resolver,
         wire.action,
@@ -311,13 +316,7 @@ def _parse_wire(
         (_given(wire.identityPolicies), _given(wire.permissionBoundaries)),
         _given(wire.scps),
         _given(wire.resourcePolicy),
-        # The policy fields' bytes, already taken (and hashed) for the memo's key.
-        _NO_BYTES if key is None else key[4:],
-        normalized,
     )
-    if shared is not None and normalized is None and contexts is not None:
-        contexts[shared] = (context, parsed[0].normalized_context)
-    return parsed
 
 
 def _given(value: object) -> object:
@@ -337,8 +336,6 @@ def _parse_fields(
     lists: tuple[object, object],
     scp_references: object,
     resource_reference: object,
-    data: tuple[object, ...] = (None, None, None, None),
-    normalized: dict[str, Any] | None = None,
 ) -> _Parsed:
     """Check one request's fields and resolve its policies (either input shape)."""
     if type(action) is not str or not action:
@@ -353,20 +350,20 @@ def _parse_fields(
     identity = (
         ()
         if identity_references is None
-        else resolver.many(identity_references, "identityPolicies", "identity", data[0])
+        else resolver.many(identity_references, "identityPolicies", "identity")
     )
     boundaries = (
         ()
         if boundary_references is None
-        else resolver.many(boundary_references, "permissionBoundaries", "boundary", data[1])
+        else resolver.many(boundary_references, "permissionBoundaries", "boundary")
     )
-    scps = () if scp_references is None else resolver.levels(scp_references, data[2])
+    scps = () if scp_references is None else resolver.levels(scp_references)
     resource_policy = (
         None
         if resource_reference is None
-        else resolver.one(resource_reference, "resourcePolicy", "resource", data[3])
+        else resolver.one(resource_reference, "resourcePolicy", "resource")
     )
-    request = Request.fast(action, resource, principal, context, normalized)
+    request = Request.fast(action, resource, principal, context)
     # Context values are checked (and normalised) here so a bad one fails this request alone.
     _ = request.normalized_context
     return request, identity, boundaries, scps, resource_policy

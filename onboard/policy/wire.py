@@ -27,6 +27,17 @@ def dumps_pretty(value: object) -> bytes:
     return msgspec.json.format(_encoder.encode(value), indent=2)
 
 
+def indented(value: object) -> bytes:
+    """`value` as an item of an indented JSON list: `dumps_pretty`, two spaces further in
+    (JSON text has no raw newline inside a string: each newline is the layout's)."""
+    return b"  " + dumps_pretty(value).replace(b"\n", b"\n  ")
+
+
+def encode(value: object) -> bytes:
+    """Compact JSON (a `msgspec.Raw` inside is written as it is)."""
+    return _encoder.encode(value)
+
+
 def decode_reason(error: Exception) -> str:
     """A short reason for a value msgspec could not decode (inside a request)."""
     if isinstance(error, RecursionError):
@@ -54,28 +65,3 @@ class Wire(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     permissionBoundaries: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     scps: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     resourcePolicy: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-
-
-def memo_key(wire: Wire) -> tuple[object, ...] | None:
-    """What a request's evaluation depends on, exactly: its strings and the raw JSON bytes
-    of its context and policy fields (absent: None), in that order (`simulate` reads the
-    bytes back by place). None when a field is not a string, so such a request is checked
-    (and refused) as usual."""
-    action, resource, principal = wire.action, wire.resource, wire.principal
-    if type(action) is not str or type(resource) is not str:
-        return None
-    if principal is not None and type(principal) is not str:
-        return None
-    unset = msgspec.UNSET
-    context, identity, boundaries = wire.context, wire.identityPolicies, wire.permissionBoundaries
-    scps, resource_policy = wire.scps, wire.resourcePolicy
-    return (
-        action,
-        resource,
-        principal,
-        None if context is unset else bytes(context),
-        None if identity is unset else bytes(identity),
-        None if boundaries is unset else bytes(boundaries),
-        None if scps is unset else bytes(scps),
-        None if resource_policy is unset else bytes(resource_policy),
-    )

@@ -1,5 +1,6 @@
-"""`simulate_json` evaluates requests with exactly equal inputs once per batch: never a
-different answer than each request alone, and never shared between near-equal inputs."""
+"""`simulate_json` evaluates equal requests once per batch: never a different answer
+than each request alone, and never shared between near-equal inputs (the general
+property, over shapes, is in test_shapes.py)."""
 
 from __future__ import annotations
 
@@ -118,7 +119,7 @@ def test_a_bad_id_on_a_repeated_request_is_still_its_error() -> None:
 
 
 def test_equal_requests_are_evaluated_once(monkeypatch: Any) -> None:
-    import onboard.policy.simulate as simulate
+    import onboard.policy.shape as shape
 
     calls: list[str] = []
 
@@ -126,13 +127,22 @@ def test_equal_requests_are_evaluated_once(monkeypatch: Any) -> None:
         calls.append(request.action)
         return evaluate(request, *args, **kwargs)
 
-    evaluate = simulate.evaluate
-    monkeypatch.setattr(simulate, "evaluate", counted)
+    evaluate = shape.evaluate
+    monkeypatch.setattr(shape, "evaluate", counted)
+    grant = {"Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}
     one = {"action": "s3:GetObject", "resource": "*", "principal": USER, "context": {}}
+    one["identityPolicies"] = [grant]
     other = {**one, "action": "s3:PutObject"}
     results = simulate_json(json.dumps([one, other, one, one, other]).encode())
     assert calls == ["s3:GetObject", "s3:PutObject"]
     assert [r["id"] for r in results] == [0, 1, 2, 3, 4]
+    assert [r["decision"] for r in results] == [
+        "Allowed",
+        "ImplicitlyDenied",
+        "Allowed",
+        "Allowed",
+        "ImplicitlyDenied",
+    ]
 
 
 def test_a_shared_context_is_normalised_for_each_principal() -> None:

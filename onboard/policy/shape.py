@@ -1,0 +1,347 @@
+"""Answers shared by request shape: why a batch costs far less than one evaluation per request.
+
+For one set of policies and one action, the statements that can take part
+are fixed (those whose Action covers it), and AWS's decision then reads only:
+- which of those statements' Resource patterns the resource matches;
+- the values of the context keys those statements read (condition keys and
+  the policy variables in conditions and resources, present or not);
+- with a resource policy, the principal (whom its statements name).
+Requests that agree on these get the same decision, statements, missing keys
+and explanation; the explanation differs only where it names the resource.
+So `simulate` evaluates the first request of each shape with `evaluate`, and
+every later one is a few dictionary lookups. Property tests check that the
+answers equal one `evaluate` per request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from onboard.policy.document import Policy, Statement
+from onboard.policy.errors import PolicyError
+from onboard.policy.evaluate import Decision, Request, evaluate
+from onboard.policy.match import ContextValue, PatternSet
+from onboard.policy.resolve import Resolver
+from onboard.policy.result import Evaluation, MatchedStatement
+from onboard.policy.wire import DECODE_ERRORS, Wire, encode, indented
+
+# Resources remembered per shape (their pattern verdicts); past it the memo starts over.
+_RESOURCE_LIMIT = 4096
+# Stand-ins for the resource and the action, to write each explanation once: random per
+# process, so no request's text can contain them by chance.
+_RESOURCE = f"\x00{os.urandom(8).hex()}r\x00"
+_ACTION = f"\x00{os.urandom(8).hex()}a\x00"
+# Plain stand-ins for an id and an explanation, found again in an answer's encoded form.
+_ID_TOKEN = f"onboard-id-{os.urandom(8).hex()}"
+_TEXT_TOKEN = f"onboard-text-{os.urandom(8).hex()}"
+_DECISION_TEXT = {decision: decision.value for decision in Decision}
+
+# (statement's JSON, for the batch's output) by id of the MatchedStatement it was made from.
+StatementJson = dict[int, tuple[MatchedStatement, dict[str, object]]]
+Levels = tuple[tuple[Policy, ...], ...]
+# A request's policies: identity, boundaries, SCP levels, resource policy.
+Policies = tuple[tuple[Policy, ...], tuple[Policy, ...], Levels, Policy | None]
+
+
+class Answer:
+    """One shape's result, ready to copy into each request's output."""
+
+    __slots__ = ("_pretty", "decision", "missing", "named", "statements", "text")
+
+    def __init__(self, evaluation: Evaluation, statement_json: StatementJson) -> None:
+        self.decision = _DECISION_TEXT[evaluation.decision]
+        statements = []
+        for matched in evaluation.matched:
+            known = statement_json.get(id(matched))
+            if known is None or known[0] is not matched:
+                known = statement_json[id(matched)] = (matched, matched.to_json())
+            statements.append(known[1])
+        self.statements: tuple[dict[str, object], ...] = tuple(statements)
+        self.missing = evaluation.missing_context
+        self.text = evaluation.explanation_for(_RESOURCE, _ACTION)
+        # Whether the text names the request's action or resource (then written per request).
+        self.named = _RESOURCE in self.text or _ACTION in self.text
+        self._pretty: tuple[bytes, bytes, bytes, bytes] | None = None
+
+    def result(self, request_id: object, action: str, resource: str) -> dict[str, Any]:
+        """This answer as one request's output (fresh lists and dicts: callers may edit)."""
+        text = self.text
+        if self.named:
+            text = text.replace(_ACTION, action).replace(_RESOURCE, resource)
+        return {
+            "id": request_id,
+            "decision": self.decision,
+            "matchedStatements": [statement.copy() for statement in self.statements],
+            "missingContext": list(self.missing),
+            "explanation": text,
+            "error": None,
+        }
+
+    def pretty(self, request_id: object, action: str, resource: str) -> tuple[bytes, ...]:
+        """`result(...)` as an item of the batch's indented JSON list (what
+        `dumps_pretty` writes for it there, two spaces in), in pieces to join: the
+        parts every request of this answer shares are encoded once."""
+        if self._pretty is None:
+            sample = self.result(_ID_TOKEN, "", "")
+            sample["explanation"] = _TEXT_TOKEN
+            whole = indented(sample)
+            id_json, text_json = encode(_ID_TOKEN), encode(_TEXT_TOKEN)
+            at_id, at_text = whole.index(id_json), whole.index(text_json)
+            self._pretty = (
+                whole[:at_id],
+                whole[at_id + len(id_json) : at_text],
+                b"" if self.named else encode(self.text),
+                whole[at_text + len(text_json) :],
+            )
+        head, middle, text, tail = self._pretty
+        if self.named:
+            text = encode(self.text.replace(_ACTION, action).replace(_RESOURCE, resource))
+        return head, encode(request_id), middle, text, tail
+
+
+class Shape:
+    """What a decision reads for some policies and an action, and the answers met so far.
+
+    Requests share a shape when their policies have the same statements covering
+    the action, in the same places (`shape_key`): a policy with none is
+    invisible, so `[grants, readonly]` and `[grants]` share the shape of
+    `kms:Decrypt`, and so do two actions that the same statements cover.
+    """
+
+    __slots__ = (
+        "_answers",
+        "_by_resource",
+        "_dynamic",
+        "_keys",
+        "_policies",
+        "_static",
+        "_with_principal",
+    )
+
+    def __init__(
+        self,
+        action: str,
+        identity: tuple[Policy, ...],
+        boundaries: tuple[Policy, ...],
+        scps: Levels,
+        resource_policy: Policy | None,
+    ) -> None:
+        # The first request's policies: the ids in its `shape_key` stay theirs.
+        self._policies = (identity, boundaries, scps, resource_policy)
+        everything = [*identity, *boundaries, *(p for level in scps for p in level)]
+        if resource_policy is not None:
+            everything.append(resource_policy)
+        lowered = action.lower()
+        keys: dict[str, None] = {}
+        patterns: dict[int, PatternSet] = {}
+        for policy in everything:
+            for st in policy.statements_for(lowered):
+                keys.update(dict.fromkeys(_keys_read(st)))
+                resources = st.resources
+                if resources is not None and not resources.matches_all:
+                    patterns[id(resources)] = resources
+        self._keys = tuple(keys)
+        self._static = tuple(p for p in patterns.values() if not p.has_variables)
+        self._dynamic = tuple(p for p in patterns.values() if p.has_variables)
+        self._with_principal = resource_policy is not None
+        self._by_resource: dict[str, tuple[bool, ...]] = {}
+        self._answers: dict[tuple[object, ...], Answer] = {}
+
+    def answer(
+        self,
+        action: str,
+        resource: str,
+        principal: str | None,
+        context: Mapping[str, Any],
+        ctx: dict[str, ContextValue],
+        policies: Policies,
+        statement_json: StatementJson,
+    ) -> Answer:
+        """The answer for this request (`ctx`: its normalised context; `policies`: its
+        identity policies, boundaries, SCP levels and resource policy), evaluated if new.
+
+        A new answer is evaluated with the request's own policies: another request of
+        this shape may have other policies, invisible for its action but not for this one."""
+        verdicts = self._by_resource.get(resource)
+        if verdicts is None:
+            if len(self._by_resource) >= _RESOURCE_LIMIT:
+                self._by_resource.clear()
+            verdicts = self._by_resource[resource] = tuple(
+                p.matches(resource, ctx) for p in self._static
+            )
+        key: tuple[object, ...] = (verdicts, tuple(map(ctx.get, self._keys)))
+        if self._dynamic:
+            key += (tuple(p.matches(resource, ctx) for p in self._dynamic),)
+        if self._with_principal:
+            key += (principal,)
+        found = self._answers.get(key)
+        if found is None:
+            identity, boundaries, scps, resource_policy = policies
+            request = Request.fast(action, resource, principal, context, ctx)
+            evaluation = evaluate(
+                request, identity, boundaries=boundaries, scps=scps, resource_policy=resource_policy
+            )
+            found = self._answers[key] = Answer(evaluation, statement_json)
+        return found
+
+
+def shape_key(
+    action: str,
+    identity: tuple[Policy, ...],
+    boundaries: tuple[Policy, ...],
+    scps: Levels,
+    resource_policy: Policy | None,
+    *,
+    covering: dict[tuple[int, str], tuple[int, ...]] | None = None,
+) -> tuple[object, ...]:
+    """What makes two requests' policies and actions decide alike (see `Shape`).
+
+    Each policy by its id (the caller keeps the policies alive while the key
+    is in use) and the indices of its statements that cover the action. An
+    identity policy without any is left out; `bool(identity)` stays, since
+    "no identity policy at all" reads differently. Boundaries and SCP levels
+    are named in explanations, so each stays, covering or not. `covering`: a
+    memo of each policy's covering statements (by policy id and action).
+    """
+    lowered = action.lower()
+    memo = {} if covering is None else covering
+
+    def place(policy: Policy) -> tuple[int, tuple[int, ...]]:
+        found = memo.get((id(policy), lowered))
+        if found is None:
+            found = tuple(st.index for st in policy.statements_for(lowered))
+            memo[(id(policy), lowered)] = found
+        return id(policy), found
+
+    return (
+        bool(identity),
+        tuple(placed for placed in map(place, identity) if placed[1]),
+        tuple(map(place, boundaries)),
+        tuple(tuple(map(place, level)) for level in scps),
+        None if resource_policy is None else place(resource_policy),
+    )
+
+
+def _keys_read(st: Statement) -> list[str]:
+    """Every (lower-case) context key evaluating `st` may read."""
+    keys = [key for key, _name in st.needed_keys]
+    keys.extend(st.reason_keys)
+    if st.resources is not None:
+        keys.extend(st.resources.keys_read())
+    for condition in st.conditions:
+        keys.extend(condition.keys_read())
+    return keys
+
+
+class Batch:
+    """One batch's shapes, checked contexts and statements' JSON (`simulate._answers`)."""
+
+    __slots__ = ("_contexts", "_covering", "_policies", "_resolver", "_shapes", "statement_json")
+
+    def __init__(self, resolver: Resolver) -> None:
+        self._resolver = resolver
+        # By the policy fields' bytes: the policies, and their shapes by action.
+        self._policies: dict[tuple[bytes | None, ...], tuple[Policies, dict[str, Shape]]] = {}
+        # By `shape_key`: a shape, and the policies whose ids are in the key (kept alive).
+        self._shapes: dict[tuple[object, ...], tuple[Shape, Policies]] = {}
+        self._covering: dict[tuple[int, str], tuple[int, ...]] = {}
+        # By (context bytes, principal): the decoded context and its normalised form.
+        self._contexts: dict[tuple[bytes, str | None], tuple[Any, dict[str, ContextValue]]] = {}
+        self.statement_json: StatementJson = {}
+
+    def answer(self, wire: Wire, index: int) -> tuple[Answer, object, str, str] | None:
+        """A well-formed request's answer, with its id, action and resource; None for
+        anything else (a bad field or policy, an odd id), which the general path reports."""
+        action, resource, principal = wire.action, wire.resource, wire.principal
+        if type(action) is not str or type(resource) is not str or not action or not resource:
+            return None
+        if principal is not None and type(principal) is not str:
+            return None
+        request_id = index if wire.id is _UNSET else wire.id
+        if not isinstance(request_id, _ID_TYPES):
+            return None
+        # A batch repeats a few policy lists: their bytes find them in one lookup.
+        identity, boundaries = wire.identityPolicies, wire.permissionBoundaries
+        scps, resource_policy = wire.scps, wire.resourcePolicy
+        key = (
+            None if identity is _UNSET else bytes(identity),
+            None if boundaries is _UNSET else bytes(boundaries),
+            None if scps is _UNSET else bytes(scps),
+            None if resource_policy is _UNSET else bytes(resource_policy),
+        )
+        found = self._policies.get(key)
+        if found is None:
+            policies = self._resolve(wire, key)
+            if policies is None:
+                return None
+            found = self._policies[key] = (policies, {})
+        policies, by_action = found
+        shape = by_action.get(action)
+        if shape is None:
+            shape = by_action[action] = self._shape(action, policies)
+        context_raw = wire.context
+        shared = (b"" if context_raw is _UNSET else bytes(context_raw), principal)
+        known = self._contexts.get(shared)
+        if known is None:
+            try:
+                context = {} if context_raw is _UNSET else _values.decode(context_raw)
+                if type(context) is not dict:
+                    return None
+                ctx = Request.fast(action, resource, principal, context).normalized_context
+            except (PolicyError, *DECODE_ERRORS):
+                return None
+            known = self._contexts[shared] = (context, ctx)
+        answer = shape.answer(
+            action, resource, principal, known[0], known[1], policies, self.statement_json
+        )
+        return answer, request_id, action, resource
+
+    def _resolve(self, wire: Wire, data: tuple[bytes | None, ...]) -> Policies | None:
+        """A request's policies (None if any is bad: the general path says why)."""
+        resolver = self._resolver
+        try:
+            identity = _listed(resolver, wire.identityPolicies, "identityPolicies", "identity")
+            boundaries = _listed(
+                resolver, wire.permissionBoundaries, "permissionBoundaries", "boundary"
+            )
+            scps_raw = _given(wire.scps)
+            scps = () if scps_raw is None else resolver.levels(scps_raw, data[2])
+            resource_raw = _given(wire.resourcePolicy)
+            resource_policy = (
+                None
+                if resource_raw is None
+                else resolver.one(resource_raw, "resourcePolicy", "resource", data[3])
+            )
+        except PolicyError:
+            return None
+        return identity, boundaries, scps, resource_policy
+
+    def _shape(self, action: str, policies: Policies) -> Shape:
+        """The shape these policies and this action share with others."""
+        common = shape_key(action, *policies, covering=self._covering)
+        found = self._shapes.get(common)
+        if found is None:
+            found = self._shapes[common] = (Shape(action, *policies), policies)
+        return found[0]
+
+
+_UNSET = msgspec.UNSET
+_NULL = msgspec.Raw(b"null")
+_ID_TYPES = (str, int, float, bool, type(None))
+_values = msgspec.json.Decoder()
+
+
+def _given(value: object) -> object:
+    """A field's raw JSON, or None when absent or `null`."""
+    if value is _UNSET or (len(value) == 4 and value == _NULL):  # type: ignore[arg-type]
+        return None
+    return value
+
+
+def _listed(resolver: Resolver, raw: object, field: str, kind: str) -> tuple[Policy, ...]:
+    references = _given(raw)
+    return () if references is None else resolver.many(references, field, kind)
