@@ -124,6 +124,8 @@ def read_limited(path: str, limit: int, what: str, *, first: bytes = b"[{") -> b
             info = os.fstat(stream.fileno())
             if info.st_size > limit:
                 raise PolicyError(_too_large(name, f"{info.st_size:,} bytes", limit, what))
+            if stat.S_ISREG(info.st_mode) and info.st_size:
+                return _read_regular(stream, name, limit, what, first, info.st_size)
             data = _read_stream(stream, name, limit, what, first)
             if not data and stat.S_ISFIFO(info.st_mode):
                 raise PolicyError(f"{name}: a named pipe (FIFO) with no writer: nothing to read")
@@ -158,6 +160,22 @@ class _Encoded:
 
     def read(self, size: int) -> bytes:
         return self._text.read(max(1, size // 4)).encode("utf-8", "surrogatepass")
+
+
+def _read_regular(
+    stream: BinaryIO, name: str, limit: int, what: str, first: bytes, size: int
+) -> bytes:
+    """A regular file in one read of its size: no chunks to join (a 16 MB batch read in
+    chunks cost about twice the read itself)."""
+    data = stream.read(size + 1)
+    if len(data) > size:  # it grew since fstat: read on, up to the limit
+        data += stream.read(limit + 1 - len(data))
+    if len(data) > limit:
+        raise PolicyError(_too_large(name, f"over {limit:,} bytes", limit, what))
+    start = data[:_CHUNK].removeprefix(_BOM).lstrip(_WHITESPACE)
+    if start and start[0] not in first:
+        raise PolicyError(_wrong_start(name, start[0], first))
+    return data
 
 
 def _read_stream(

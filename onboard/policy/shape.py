@@ -42,6 +42,11 @@ _DECISION_TEXT = {decision: decision.value for decision in Decision}
 
 # (statement's JSON, for the batch's output) by id of the MatchedStatement it was made from.
 StatementJson = dict[int, tuple[MatchedStatement, dict[str, object]]]
+# An answer's indented JSON between its id and its explanation, by what it holds there.
+Middles = dict[tuple[object, ...], bytes]
+# An answer's indented JSON (an item of the batch's list) starts and ends alike.
+_HEAD = b'  {\n    "id": '
+_TAIL = b',\n    "error": null\n  }'
 Levels = tuple[tuple[Policy, ...], ...]
 # A request's policies: identity, boundaries, SCP levels, resource policy.
 Policies = tuple[tuple[Policy, ...], tuple[Policy, ...], Levels, Policy | None]
@@ -50,9 +55,11 @@ Policies = tuple[tuple[Policy, ...], tuple[Policy, ...], Levels, Policy | None]
 class Answer:
     """One shape's result, ready to copy into each request's output."""
 
-    __slots__ = ("_pretty", "decision", "missing", "named", "statements", "text")
+    __slots__ = ("_middles", "_pretty", "decision", "missing", "named", "statements", "text")
 
-    def __init__(self, evaluation: Evaluation, statement_json: StatementJson) -> None:
+    def __init__(
+        self, evaluation: Evaluation, statement_json: StatementJson, middles: Middles
+    ) -> None:
         self.decision = _DECISION_TEXT[evaluation.decision]
         statements = []
         for matched in evaluation.matched:
@@ -65,7 +72,8 @@ class Answer:
         self.text = evaluation.explanation_for(_RESOURCE, _ACTION)
         # Whether the text names the request's action or resource (then written per request).
         self.named = _RESOURCE in self.text or _ACTION in self.text
-        self._pretty: tuple[bytes, bytes, bytes, bytes] | None = None
+        self._pretty: tuple[bytes, bytes] | None = None
+        self._middles = middles
 
     def result(self, request_id: object, action: str, resource: str) -> dict[str, Any]:
         """This answer as one request's output (fresh lists and dicts: callers may edit)."""
@@ -86,21 +94,21 @@ class Answer:
         `dumps_pretty` writes for it there, two spaces in), in pieces to join: the
         parts every request of this answer shares are encoded once."""
         if self._pretty is None:
-            sample = self.result(_ID_TOKEN, "", "")
-            sample["explanation"] = _TEXT_TOKEN
-            whole = indented(sample)
-            id_json, text_json = encode(_ID_TOKEN), encode(_TEXT_TOKEN)
-            at_id, at_text = whole.index(id_json), whole.index(text_json)
-            self._pretty = (
-                whole[:at_id],
-                whole[at_id + len(id_json) : at_text],
-                b"" if self.named else encode(self.text),
-                whole[at_text + len(text_json) :],
-            )
-        head, middle, text, tail = self._pretty
+            # Answers that differ only in their explanation share the layout around it.
+            key = (self.decision, tuple(map(id, self.statements)), self.missing)
+            middle = self._middles.get(key)
+            if middle is None:
+                sample = self.result(_ID_TOKEN, "", "")
+                sample["explanation"] = _TEXT_TOKEN
+                whole = indented(sample)
+                id_json, text_json = encode(_ID_TOKEN), encode(_TEXT_TOKEN)
+                at_id, at_text = whole.index(id_json), whole.index(text_json)
+                middle = self._middles[key] = whole[at_id + len(id_json) : at_text]
+            self._pretty = (middle, b"" if self.named else encode(self.text))
+        middle, text = self._pretty
         if self.named:
             text = encode(self.text.replace(_ACTION, action).replace(_RESOURCE, resource))
-        return head, encode(request_id), middle, text, tail
+        return _HEAD, encode(request_id), middle, text, _TAIL
 
 
 class Shape:
@@ -114,11 +122,14 @@ class Shape:
 
     __slots__ = (
         "_answers",
+        "_by_context",
         "_by_resource",
         "_dynamic",
         "_keys",
         "_policies",
+        "_readings",
         "_static",
+        "_verdicts",
         "_with_principal",
     )
 
@@ -148,8 +159,14 @@ class Shape:
         self._static = tuple(p for p in patterns.values() if not p.has_variables)
         self._dynamic = tuple(p for p in patterns.values() if p.has_variables)
         self._with_principal = resource_policy is not None
-        self._by_resource: dict[str, tuple[bool, ...]] = {}
-        self._answers: dict[tuple[object, ...], Answer] = {}
+        # Memos, each a small number: the resource's pattern verdicts, by resource; what
+        # the statements read in a context (and the principal), by the context's id (the
+        # batch keeps each normalised context alive, one per context and principal).
+        self._by_resource: dict[str, int] = {}
+        self._by_context: dict[int, int] = {}
+        self._verdicts: dict[tuple[bool, ...], int] = {}
+        self._readings: dict[tuple[object, ...], int] = {}
+        self._answers: dict[tuple[int, ...] | tuple[int, int, tuple[bool, ...]], Answer] = {}
 
     def answer(
         self,
@@ -160,9 +177,11 @@ class Shape:
         ctx: dict[str, ContextValue],
         policies: Policies,
         statement_json: StatementJson,
+        middles: Middles,
     ) -> Answer:
-        """The answer for this request (`ctx`: its normalised context; `policies`: its
-        identity policies, boundaries, SCP levels and resource policy), evaluated if new.
+        """The answer for this request (`ctx`: its normalised context, one object per
+        context and principal in the batch; `policies`: its identity policies,
+        boundaries, SCP levels and resource policy), evaluated if new.
 
         A new answer is evaluated with the request's own policies: another request of
         this shape may have other policies, invisible for its action but not for this one."""
@@ -170,14 +189,21 @@ class Shape:
         if verdicts is None:
             if len(self._by_resource) >= _RESOURCE_LIMIT:
                 self._by_resource.clear()
-            verdicts = self._by_resource[resource] = tuple(
-                p.matches(resource, ctx) for p in self._static
+            seen = tuple([p.matches(resource, ctx) for p in self._static])
+            verdicts = self._by_resource[resource] = self._verdicts.setdefault(
+                seen, len(self._verdicts)
             )
-        key: tuple[object, ...] = (verdicts, tuple(map(ctx.get, self._keys)))
+        reading = self._by_context.get(id(ctx))
+        if reading is None:
+            read = tuple(map(ctx.get, self._keys))
+            if self._with_principal:  # a resource policy names whom it allows
+                read += (principal,)
+            reading = self._by_context[id(ctx)] = self._readings.setdefault(
+                read, len(self._readings)
+            )
+        key: tuple[int, ...] | tuple[int, int, tuple[bool, ...]] = (verdicts, reading)
         if self._dynamic:
-            key += (tuple(p.matches(resource, ctx) for p in self._dynamic),)
-        if self._with_principal:
-            key += (principal,)
+            key = (verdicts, reading, tuple([p.matches(resource, ctx) for p in self._dynamic]))
         found = self._answers.get(key)
         if found is None:
             identity, boundaries, scps, resource_policy = policies
@@ -185,7 +211,7 @@ class Shape:
             evaluation = evaluate(
                 request, identity, boundaries=boundaries, scps=scps, resource_policy=resource_policy
             )
-            found = self._answers[key] = Answer(evaluation, statement_json)
+            found = self._answers[key] = Answer(evaluation, statement_json, middles)
         return found
 
 
@@ -196,7 +222,7 @@ def shape_key(
     scps: Levels,
     resource_policy: Policy | None,
     *,
-    covering: dict[tuple[int, str], tuple[int, ...]] | None = None,
+    covering: dict[tuple[int, str], tuple[int, tuple[int, ...]]] | None = None,
 ) -> tuple[object, ...]:
     """What makes two requests' policies and actions decide alike (see `Shape`).
 
@@ -211,17 +237,25 @@ def shape_key(
     memo = {} if covering is None else covering
 
     def place(policy: Policy) -> tuple[int, tuple[int, ...]]:
-        found = memo.get((id(policy), lowered))
+        key = (id(policy), lowered)
+        found = memo.get(key)
         if found is None:
-            found = tuple(st.index for st in policy.statements_for(lowered))
-            memo[(id(policy), lowered)] = found
-        return id(policy), found
+            found = memo[key] = (
+                key[0],
+                tuple(st.index for st in policy.statements_for(lowered)),
+            )
+        return found
 
+    visible = []
+    for policy in identity:
+        placed = place(policy)
+        if placed[1]:
+            visible.append(placed)
     return (
         bool(identity),
-        tuple(placed for placed in map(place, identity) if placed[1]),
-        tuple(map(place, boundaries)),
-        tuple(tuple(map(place, level)) for level in scps),
+        tuple(visible),
+        tuple(map(place, boundaries)) if boundaries else (),
+        tuple(tuple(map(place, level)) for level in scps) if scps else (),
         None if resource_policy is None else place(resource_policy),
     )
 
@@ -240,7 +274,15 @@ def _keys_read(st: Statement) -> list[str]:
 class Batch:
     """One batch's shapes, checked contexts and statements' JSON (`simulate._answers`)."""
 
-    __slots__ = ("_contexts", "_covering", "_policies", "_resolver", "_shapes", "statement_json")
+    __slots__ = (
+        "_contexts",
+        "_covering",
+        "_middles",
+        "_policies",
+        "_resolver",
+        "_shapes",
+        "statement_json",
+    )
 
     def __init__(self, resolver: Resolver) -> None:
         self._resolver = resolver
@@ -248,10 +290,11 @@ class Batch:
         self._policies: dict[tuple[bytes | None, ...], tuple[Policies, dict[str, Shape]]] = {}
         # By `shape_key`: a shape, and the policies whose ids are in the key (kept alive).
         self._shapes: dict[tuple[object, ...], tuple[Shape, Policies]] = {}
-        self._covering: dict[tuple[int, str], tuple[int, ...]] = {}
+        self._covering: dict[tuple[int, str], tuple[int, tuple[int, ...]]] = {}
         # By (context bytes, principal): the decoded context and its normalised form.
         self._contexts: dict[tuple[bytes, str | None], tuple[Any, dict[str, ContextValue]]] = {}
         self.statement_json: StatementJson = {}
+        self._middles: Middles = {}
 
     def answer(self, wire: Wire, index: int) -> tuple[Answer, object, str, str] | None:
         """A well-formed request's answer, with its id, action and resource; None for
@@ -296,7 +339,14 @@ class Batch:
                 return None
             known = self._contexts[shared] = (context, ctx)
         answer = shape.answer(
-            action, resource, principal, known[0], known[1], policies, self.statement_json
+            action,
+            resource,
+            principal,
+            known[0],
+            known[1],
+            policies,
+            self.statement_json,
+            self._middles,
         )
         return answer, request_id, action, resource
 
