@@ -145,14 +145,18 @@ def _read_policy(path: str) -> bytes:
     return read_limited(path, MAX_POLICY_BYTES, "any IAM policy", first=b"{")
 
 
-def _emit(text: str | bytes) -> None:
-    """Print `text`; a reader that went away (`| head`) is not an error worth a traceback."""
+def _emit(text: str | bytes | list[bytes]) -> None:
+    """Print `text` (or pieces of it, written in turn: a large output is not copied into
+    one piece first); a reader that went away (`| head`) is not an error worth a traceback."""
     try:
-        if isinstance(text, bytes) and hasattr(sys.stdout, "buffer"):
+        if isinstance(text, bytes):
+            text = [text]
+        if isinstance(text, list) and hasattr(sys.stdout, "buffer"):
             sys.stdout.flush()
-            sys.stdout.buffer.write(text + b"\n")
-        elif isinstance(text, bytes):  # a text stream standing in for stdout
-            sys.stdout.write(text.decode() + "\n")
+            sys.stdout.buffer.writelines(text)
+            sys.stdout.buffer.write(b"\n")
+        elif isinstance(text, list):  # a text stream standing in for stdout
+            sys.stdout.write(b"".join(text).decode() + "\n")
         else:
             sys.stdout.write(text + "\n")
         sys.stdout.flush()
@@ -255,8 +259,8 @@ def run_fix(args: argparse.Namespace) -> int:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """`onboard policy simulate`."""
-    from onboard.policy.simulate import simulate_output
+    from onboard.policy.simulate import simulate_pieces
 
     name = "<stdin>" if args.file == "-" else args.file
-    _emit(simulate_output(read_limited(args.file, MAX_BATCH_BYTES, "a batch"), name))
+    _emit(simulate_pieces(read_limited(args.file, MAX_BATCH_BYTES, "a batch"), name))
     return 0

@@ -122,21 +122,25 @@ def simulate_json(data: bytes, name: str = "batch") -> list[dict[str, Any]]:
 
 
 def simulate_output(data: bytes, name: str = "batch") -> bytes:
-    """What `onboard policy simulate` prints: `dumps_pretty(simulate_json(...))`, each
-    shared answer written from its encoded parts, all joined once."""
-    pieces: list[bytes] = []
+    """What `onboard policy simulate` prints: `dumps_pretty(simulate_json(...))`."""
+    return b"".join(simulate_pieces(data, name))
+
+
+def simulate_pieces(data: bytes, name: str = "batch") -> list[bytes]:
+    """`simulate_output` in pieces to write in turn (not copied into one): each shared
+    answer is written from its encoded parts."""
+    pieces: list[bytes] = [b"[\n"]
     extend = pieces.extend
     for item in _answers(data, name):
-        extend(
-            item[0].pretty(item[1], item[2], item[3])
-            if isinstance(item, tuple)
-            else (indented(item),)
-        )
+        if isinstance(item, tuple):
+            extend(item[0].pretty(item[1], item[2], item[3]))
+        else:
+            pieces.append(indented(item))
         pieces.append(b",\n")
-    if not pieces:
-        return b"[]"
+    if len(pieces) == 1:
+        return [b"[]"]
     pieces[-1] = b"\n]"
-    return b"[\n" + b"".join(pieces)
+    return pieces
 
 
 # One request's outcome: its result, or a shared answer with the request's id, action
