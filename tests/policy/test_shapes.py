@@ -326,3 +326,45 @@ def test_with_a_resource_policy_the_principal_is_part_of_the_shape() -> None:
         "Allowed",
         "ImplicitlyDenied",
     ]
+
+
+def test_printed_json_escapes_each_requests_own_strings() -> None:
+    """Ids, actions and resources with quotes, backslashes, control characters and
+    non-ASCII text are written into shared answers as `dumps_pretty` writes them."""
+    grant = {"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"}}
+    odd = ['"quoted"', "back\\slash", "tab\there", "naïve ☃", "line\nbreak", "\u2028"]
+    requests: list[dict[str, Any]] = [
+        {
+            "id": request_id,
+            "identityPolicies": ["grant"],
+            "action": action,
+            "resource": f"arn:aws:s3:::{bucket}/{text}",
+        }
+        for request_id, action, bucket, text in zip(
+            ["x", 7, 2.5, True, None, '"id"'],
+            ["s3:GetObject", "S3:GETOBJECT", "s3:Put\u00e9", "s3:GetObject", "iam:x", "s3:a"],
+            ["b", "b", "b", "c", "c", "b"],
+            odd,
+            strict=True,
+        )
+    ]
+    batch = {"policies": {"grant": grant}, "requests": requests}
+    data = json.dumps(batch, ensure_ascii=False).encode()
+    results = simulate_json(data)
+    expected = [
+        {**alone, "id": request["id"]}
+        for alone, request in zip(one_by_one(batch, requests), requests, strict=True)
+    ]
+    assert results == expected
+    printed = simulate_output(data)
+    assert printed == dumps_pretty(expected)
+    assert json.loads(printed) == expected
+    assert [r["decision"] for r in results] == [
+        "Allowed",
+        "Allowed",
+        "Allowed",
+        "ImplicitlyDenied",
+        "ImplicitlyDenied",
+        "Allowed",
+    ]
+    assert results[4]["explanation"].endswith("iam:x on arn:aws:s3:::c/line\nbreak")
