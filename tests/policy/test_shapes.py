@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -183,19 +184,27 @@ def test_shared_answers_equal_one_evaluation_per_request(
         assert simulate_output(data) == dumps_pretty(expected)
 
 
-def test_a_policy_invisible_for_one_action_is_evaluated_for_another(monkeypatch: Any) -> None:
-    """`[tags, mfa]` on s3 and `[mfa]` on ec2 share a shape key piece by piece, but the
-    second request's answer must not come from the first's policies (or the reverse)."""
+@pytest.fixture
+def evaluated(monkeypatch: pytest.MonkeyPatch) -> list[Request]:
+    """The requests the batch path really evaluates (the others share an answer)."""
     import onboard.policy.shape as shape
 
-    calls: list[str] = []
+    calls: list[Request] = []
     real = shape.evaluate
 
     def counted(request: Request, *args: Any, **kwargs: Any) -> Any:
-        calls.append(request.action)
+        calls.append(request)
         return real(request, *args, **kwargs)
 
     monkeypatch.setattr(shape, "evaluate", counted)
+    return calls
+
+
+def test_a_policy_invisible_for_one_action_is_evaluated_for_another(
+    evaluated: list[Request],
+) -> None:
+    """`[tags, mfa]` on s3 and `[mfa]` on ec2 share a shape key piece by piece, but the
+    second request's answer must not come from the first's policies (or the reverse)."""
     tags = {"Statement": {"Effect": "Deny", "Action": "ec2:CreateTags", "Resource": "*"}}
     mfa = {
         "Statement": {
@@ -219,24 +228,14 @@ def test_a_policy_invisible_for_one_action_is_evaluated_for_another(monkeypatch:
     assert [r["matchedStatements"][0]["policy"] for r in results] == ["mfa", "mfa", "tags", "mfa"]
     # `[mfa]` on ec2 and on s3 reuse the first request's answer (`tags` covers neither
     # there); `[tags, mfa]` on ec2 is a shape of its own: two evaluations for four.
-    assert calls == ["s3:ListAllMyBuckets", "ec2:CreateTags"]
+    assert [r.action for r in evaluated] == ["s3:ListAllMyBuckets", "ec2:CreateTags"]
     assert "ec2:CreateTags on *" in results[1]["explanation"]
     assert "s3:ListAllMyBuckets on *" in results[3]["explanation"]
 
 
-def test_a_thousand_requests_of_three_shapes_cost_about_three_evaluations(
-    monkeypatch: Any,
+def test_a_thousand_requests_of_three_actions_cost_two_evaluations(
+    evaluated: list[Request],
 ) -> None:
-    import onboard.policy.shape as shape
-
-    calls: list[str] = []
-    real = shape.evaluate
-
-    def counted(request: Request, *args: Any, **kwargs: Any) -> Any:
-        calls.append(request.resource)
-        return real(request, *args, **kwargs)
-
-    monkeypatch.setattr(shape, "evaluate", counted)
     grant = {
         "Version": "2012-10-17",
         "Statement": {"Effect": "Allow", "Action": "codecommit:Git*", "Resource": "*"},
@@ -253,7 +252,7 @@ def test_a_thousand_requests_of_three_shapes_cost_about_three_evaluations(
     ]
     data = json.dumps({"policies": {"grant": grant}, "requests": requests}).encode()
     results = simulate_json(data)
-    assert len(calls) == 2  # GitPull and GitPush share a shape; s3 has its own
+    assert len(evaluated) == 2  # GitPull and GitPush share a shape; s3 has its own
     assert [r["decision"] for r in results[:3]] == ["Allowed", "Allowed", "ImplicitlyDenied"]
     assert results[998]["explanation"] == (
         "ImplicitlyDenied: no identity-based policy allows s3:GetObject on "
