@@ -15,6 +15,10 @@ class Decision(StrEnum):
     EXPLICIT_DENY = "ExplicitlyDenied"
 
 
+# Built once: an enum's `.value` per request adds up over a batch.
+DECISION_TEXT = {decision: decision.value for decision in Decision}
+
+
 @dataclass(frozen=True, slots=True)
 class MatchedStatement:
     """A statement that took part in a decision, and why it applied or not."""

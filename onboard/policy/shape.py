@@ -23,11 +23,11 @@ import msgspec
 
 from onboard.policy.document import Policy, Statement
 from onboard.policy.errors import PolicyError
-from onboard.policy.evaluate import Decision, Request, evaluate
+from onboard.policy.evaluate import Request, evaluate
 from onboard.policy.match import ContextValue, PatternSet
 from onboard.policy.resolve import Resolver
-from onboard.policy.result import Evaluation, MatchedStatement
-from onboard.policy.wire import DECODE_ERRORS, Wire, encode, indented
+from onboard.policy.result import DECISION_TEXT, Evaluation, MatchedStatement
+from onboard.policy.wire import DECODE_ERRORS, ID_TYPES, Wire, encode, given, indented, values
 
 # Resources remembered per shape (their pattern verdicts); past it the memo starts over.
 _RESOURCE_LIMIT = 4096
@@ -38,7 +38,6 @@ _ACTION = f"\x00{os.urandom(8).hex()}a\x00"
 # Plain stand-ins for an id and an explanation, found again in an answer's encoded form.
 _ID_TOKEN = f"onboard-id-{os.urandom(8).hex()}"
 _TEXT_TOKEN = f"onboard-text-{os.urandom(8).hex()}"
-_DECISION_TEXT = {decision: decision.value for decision in Decision}
 
 # (statement's JSON, for the batch's output) by id of the MatchedStatement it was made from.
 StatementJson = dict[int, tuple[MatchedStatement, dict[str, object]]]
@@ -60,14 +59,8 @@ class Answer:
     def __init__(
         self, evaluation: Evaluation, statement_json: StatementJson, middles: Middles
     ) -> None:
-        self.decision = _DECISION_TEXT[evaluation.decision]
-        statements = []
-        for matched in evaluation.matched:
-            known = statement_json.get(id(matched))
-            if known is None or known[0] is not matched:
-                known = statement_json[id(matched)] = (matched, matched.to_json())
-            statements.append(known[1])
-        self.statements: tuple[dict[str, object], ...] = tuple(statements)
+        self.decision = DECISION_TEXT[evaluation.decision]
+        self.statements = tuple(statement_dicts(evaluation, statement_json))
         self.missing = evaluation.missing_context
         self.text = evaluation.explanation_for(_RESOURCE, _ACTION)
         # Whether the text names the request's action or resource (then written per request).
@@ -75,17 +68,20 @@ class Answer:
         self._pretty: tuple[bytes, bytes] | None = None
         self._middles = middles
 
+    def explanation(self, action: str, resource: str) -> str:
+        """The explanation for a request of `action` on `resource` with this answer."""
+        if self.named:
+            return self.text.replace(_ACTION, action).replace(_RESOURCE, resource)
+        return self.text
+
     def result(self, request_id: object, action: str, resource: str) -> dict[str, Any]:
         """This answer as one request's output (fresh lists and dicts: callers may edit)."""
-        text = self.text
-        if self.named:
-            text = text.replace(_ACTION, action).replace(_RESOURCE, resource)
         return {
             "id": request_id,
             "decision": self.decision,
             "matchedStatements": [statement.copy() for statement in self.statements],
             "missingContext": list(self.missing),
-            "explanation": text,
+            "explanation": self.explanation(action, resource),
             "error": None,
         }
 
@@ -107,7 +103,7 @@ class Answer:
             self._pretty = (middle, b"" if self.named else encode(self.text))
         middle, text = self._pretty
         if self.named:
-            text = encode(self.text.replace(_ACTION, action).replace(_RESOURCE, resource))
+            text = encode(self.explanation(action, resource))
         return _HEAD, encode(request_id), middle, text, _TAIL
 
 
@@ -126,7 +122,6 @@ class Shape:
         "_by_resource",
         "_dynamic",
         "_keys",
-        "_policies",
         "_readings",
         "_static",
         "_verdicts",
@@ -141,8 +136,6 @@ class Shape:
         scps: Levels,
         resource_policy: Policy | None,
     ) -> None:
-        # The first request's policies: the ids in its `shape_key` stay theirs.
-        self._policies = (identity, boundaries, scps, resource_policy)
         everything = [*identity, *boundaries, *(p for level in scps for p in level)]
         if resource_policy is not None:
             everything.append(resource_policy)
@@ -305,7 +298,7 @@ class Batch:
         if principal is not None and type(principal) is not str:
             return None
         request_id = index if wire.id is _UNSET else wire.id
-        if not isinstance(request_id, _ID_TYPES):
+        if not isinstance(request_id, ID_TYPES):
             return None
         # A batch repeats a few policy lists: their bytes find them in one lookup.
         identity, boundaries = wire.identityPolicies, wire.permissionBoundaries
@@ -331,7 +324,7 @@ class Batch:
         known = self._contexts.get(shared)
         if known is None:
             try:
-                context = {} if context_raw is _UNSET else _values.decode(context_raw)
+                context = {} if context_raw is _UNSET else values.decode(context_raw)
                 if type(context) is not dict:
                     return None
                 ctx = Request.fast(action, resource, principal, context).normalized_context
@@ -354,13 +347,23 @@ class Batch:
         """A request's policies (None if any is bad: the general path says why)."""
         resolver = self._resolver
         try:
-            identity = _listed(resolver, wire.identityPolicies, "identityPolicies", "identity")
-            boundaries = _listed(
-                resolver, wire.permissionBoundaries, "permissionBoundaries", "boundary"
+            identity_raw, boundaries_raw = (
+                given(wire.identityPolicies),
+                given(wire.permissionBoundaries),
             )
-            scps_raw = _given(wire.scps)
+            identity = (
+                ()
+                if identity_raw is None
+                else resolver.many(identity_raw, "identityPolicies", "identity", data[0])
+            )
+            boundaries = (
+                ()
+                if boundaries_raw is None
+                else resolver.many(boundaries_raw, "permissionBoundaries", "boundary", data[1])
+            )
+            scps_raw = given(wire.scps)
             scps = () if scps_raw is None else resolver.levels(scps_raw, data[2])
-            resource_raw = _given(wire.resourcePolicy)
+            resource_raw = given(wire.resourcePolicy)
             resource_policy = (
                 None
                 if resource_raw is None
@@ -380,18 +383,17 @@ class Batch:
 
 
 _UNSET = msgspec.UNSET
-_NULL = msgspec.Raw(b"null")
-_ID_TYPES = (str, int, float, bool, type(None))
-_values = msgspec.json.Decoder()
 
 
-def _given(value: object) -> object:
-    """A field's raw JSON, or None when absent or `null`."""
-    if value is _UNSET or (len(value) == 4 and value == _NULL):  # type: ignore[arg-type]
-        return None
-    return value
+def statement_dicts(evaluation: Evaluation, memo: StatementJson) -> list[dict[str, object]]:
+    """The JSON of the statements behind a decision, each built once per batch (`memo`).
 
-
-def _listed(resolver: Resolver, raw: object, field: str, kind: str) -> tuple[Policy, ...]:
-    references = _given(raw)
-    return () if references is None else resolver.many(references, field, kind)
+    MatchedStatements are cached per policy, so a batch meets the same few again and
+    again; the dicts are shared: copy one before changing it."""
+    out = []
+    for matched in evaluation.matched:
+        known = memo.get(id(matched))
+        if known is None or known[0] is not matched:
+            known = memo[id(matched)] = (matched, matched.to_json())
+        out.append(known[1])
+    return out

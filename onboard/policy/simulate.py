@@ -26,11 +26,20 @@ import msgspec
 from onboard.errors import OnboardError
 from onboard.policy.document import Policy
 from onboard.policy.errors import PolicyError
-from onboard.policy.evaluate import Decision, MatchedStatement, Request, evaluate
+from onboard.policy.evaluate import Request, evaluate
 from onboard.policy.jsonio import describe
 from onboard.policy.resolve import Resolver
-from onboard.policy.shape import Answer, Batch
-from onboard.policy.wire import DECODE_ERRORS, Wire, decode_reason, indented
+from onboard.policy.result import DECISION_TEXT
+from onboard.policy.shape import Answer, Batch, StatementJson, statement_dicts
+from onboard.policy.wire import (
+    DECODE_ERRORS,
+    ID_TYPES,
+    Wire,
+    decode_reason,
+    given,
+    indented,
+    values,
+)
 
 # Batches above this many requests are refused as a whole (memory and time stay
 # bounded); split them. Documented in docs/policy.md.
@@ -51,10 +60,7 @@ _KNOWN = frozenset(
 )
 _POLICY_LISTS = frozenset({"identityPolicies", "permissionBoundaries", "scps"})
 _NO_CONTEXT: Mapping[str, Any] = {}
-# Built once: an enum's `.value` per request adds up over a batch.
-_DECISION_TEXT = {decision: decision.value for decision in Decision}
 _NO_POLICIES: Mapping[str, Any] = {}
-_ID_TYPES = (str, int, float, bool, type(None))
 
 _Parsed = tuple[
     Request,
@@ -94,7 +100,7 @@ def simulate_batch(batch: list[Any] | Mapping[str, Any]) -> list[dict[str, Any]]
     """Evaluate each request of either input form; results keep the input order."""
     requests, policies = batch_requests(batch)
     resolver = Resolver(policies)
-    matched_json: dict[int, tuple[MatchedStatement, dict[str, object]]] = {}
+    matched_json: StatementJson = {}
     with _no_cycle_collection():
         return [
             _simulate_one(raw, index, resolver, matched_json) for index, raw in enumerate(requests)
@@ -102,8 +108,6 @@ def simulate_batch(batch: list[Any] | Mapping[str, Any]) -> list[dict[str, Any]]
 
 
 _wires = msgspec.json.Decoder(list[Wire])
-_NULL = msgspec.Raw(b"null")
-_values = msgspec.json.Decoder()
 _fields = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _items = msgspec.json.Decoder(list[msgspec.Raw])
 
@@ -181,7 +185,7 @@ def _split(data: bytes, name: str) -> tuple[list[Any], Mapping[str, Any]]:
             batch = _requests(data)
     except DECODE_ERRORS:
         try:  # valid JSON of another shape: batch_requests says what is wrong with it
-            batch = _values.decode(data)
+            batch = values.decode(data)
         except DECODE_ERRORS as exc:
             raise PolicyError(describe(data, name, exc)) from None
     return batch_requests(batch, name)
@@ -215,7 +219,7 @@ def _expand(raw: msgspec.Raw, index: int) -> object:
         fields = _fields.decode(raw)
     except DECODE_ERRORS:
         try:
-            return _values.decode(raw)  # not an object: `_simulate_one` says so
+            return values.decode(raw)  # not an object: `_simulate_one` says so
         except DECODE_ERRORS as exc:
             raise PolicyError(f"request {index}: {decode_reason(exc)}") from None
     request: dict[str, Any] = {}
@@ -226,7 +230,7 @@ def _expand(raw: msgspec.Raw, index: int) -> object:
             elif key == "resourcePolicy":
                 request[key] = value
             else:
-                request[key] = _values.decode(value)
+                request[key] = values.decode(value)
         except DECODE_ERRORS as exc:
             raise PolicyError(f"request {index}: {key!r}: {decode_reason(exc)}") from None
     return request
@@ -236,7 +240,7 @@ def _simulate_one(
     raw: object,
     index: int,
     resolver: Resolver,
-    matched_json: dict[int, tuple[MatchedStatement, dict[str, object]]],
+    matched_json: StatementJson,
 ) -> dict[str, Any]:
     request_id: object = index
     parsed: _Parsed
@@ -251,7 +255,7 @@ def _simulate_one(
                 raise PolicyError(f"request {index}: must be a JSON object")
             request_id = raw.get("id", index)
             parsed = _parse_request(raw, index, resolver)
-        if not isinstance(request_id, _ID_TYPES):
+        if not isinstance(request_id, ID_TYPES):
             request_id = index
             raise PolicyError(f"request {index}: 'id' must be a string or a number")
         request, identity, boundaries, scps, resource_policy = parsed
@@ -269,16 +273,10 @@ def _simulate_one(
             "explanation": None,
             "error": error,
         }
-    statements = []
-    for matched in result.matched:
-        # MatchedStatements are cached per policy: their JSON is built once per batch.
-        known = matched_json.get(id(matched))
-        if known is None or known[0] is not matched:
-            known = matched_json[id(matched)] = (matched, matched.to_json())
-        statements.append(known[1].copy())
+    statements = [statement.copy() for statement in statement_dicts(result, matched_json)]
     return {
         "id": request_id,
-        "decision": _DECISION_TEXT[result.decision],
+        "decision": DECISION_TEXT[result.decision],
         "matchedStatements": statements,
         "missingContext": list(result.missing_context),
         "explanation": result.explanation,
@@ -307,7 +305,7 @@ def _parse_wire(wire: Wire, index: int, resolver: Resolver) -> _Parsed:
     context: object = _NO_CONTEXT
     if wire.context is not msgspec.UNSET:
         try:
-            context = _values.decode(wire.context)
+            context = values.decode(wire.context)
         except DECODE_ERRORS as exc:  # as `_expand` says it
             raise PolicyError(f"request {index}: 'context': {decode_reason(exc)}") from None
     return _parse_fields(
@@ -317,17 +315,10 @@ def _parse_wire(wire: Wire, index: int, resolver: Resolver) -> _Parsed:
         wire.resource,
         wire.principal,
         context,
-        (_given(wire.identityPolicies), _given(wire.permissionBoundaries)),
-        _given(wire.scps),
-        _given(wire.resourcePolicy),
+        (given(wire.identityPolicies), given(wire.permissionBoundaries)),
+        given(wire.scps),
+        given(wire.resourcePolicy),
     )
-
-
-def _given(value: object) -> object:
-    """A field's raw JSON, or None when absent or `null` (as `raw.get(field)` gives)."""
-    if value is msgspec.UNSET or (len(value) == 4 and value == _NULL):  # type: ignore[arg-type]
-        return None
-    return value
 
 
 def _parse_fields(

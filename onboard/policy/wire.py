@@ -20,6 +20,18 @@ DECODE_ERRORS = (
     ValueError,
 )
 _encoder = msgspec.json.Encoder()
+_NULL = msgspec.Raw(b"null")
+# What a request's `id` may be (anything else is that request's error).
+ID_TYPES = (str, int, float, bool, type(None))
+# Any JSON value as Python values (one decoder, built once).
+values = msgspec.json.Decoder()
+
+
+def given(value: object) -> object:
+    """A raw field of a `Wire`, or None when absent or `null` (as `dict.get` would say)."""
+    if value is msgspec.UNSET or (len(value) == 4 and value == _NULL):  # type: ignore[arg-type]
+        return None
+    return value
 
 
 def dumps_pretty(value: object) -> bytes:
