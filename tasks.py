@@ -78,10 +78,11 @@ def _ensure_venv(extra: str) -> None:
     STAMP.write_text(wanted)
 
 
-def _compile() -> None:
-    """Write the bytecode of the project's own modules, as pip does for an installed
-    package: the editable install runs them from this tree, and with
+def _ready(extra: str) -> None:
+    """`_ensure_venv`, then the bytecode of the project's own modules, as pip writes it for
+    an installed package: the editable install runs them from this tree, and with
     PYTHONDONTWRITEBYTECODE set (as on CI) every start would compile them again."""
+    _ensure_venv(extra)
     subprocess.call(
         [str(_python()), "-m", "compileall", "-q", "onboard", "screens"],
         cwd=ROOT,
@@ -96,8 +97,7 @@ def _env() -> dict[str, str]:
 
 
 def test(args: list[str]) -> int:
-    _ensure_venv("test")
-    _compile()
+    _ready("test")
     env = _env()
     steps: list[list[str | Path]] = [
         [BIN / "ruff", "check", "."],
@@ -128,12 +128,10 @@ def main(argv: list[str]) -> int:
     if command == "test":
         return test(rest)
     if command == "app":
-        _ensure_venv("")
-        _compile()
+        _ready("")
         return _run(BIN / "onboard", "--sandbox", *rest, env=_env())
     if command == "onboard":
-        _ensure_venv("")
-        _compile()
+        _ready("")
         return _run(BIN / "onboard", *rest, env=_env())
     print(f"unknown command {command!r}; use app, test or onboard", file=sys.stderr)
     return 2
