@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import stat
 import sys
 from typing import Any, BinaryIO, TextIO
@@ -30,6 +31,9 @@ _BOM = b"\xef\xbb\xbf"
 _WHITESPACE = b" \t\r\n"
 _TOO_DEEP = "nested too deeply (at most about 1,000 levels)"
 _TOO_LARGE = "a number too large to use (integers up to 4,300 digits)"
+# Every escape of a JSON string, in order (so `\\u` is a backslash, then a `u`); a
+# `\uDxxx` one may be half of a UTF-16 surrogate pair.
+_ESCAPE = re.compile(r"\\(u[dD][0-9a-fA-F]{3}|.)")
 _canonical = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
@@ -95,6 +99,14 @@ def describe(data: bytes, name: str, error: Exception) -> str:
         return f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
     except (RecursionError, ValueError):
         pass
+    lone = _lone_surrogate(text)
+    if lone is not None:
+        line = text.count("\n", 0, lone) + 1
+        column = lone - (text.rfind("\n", 0, lone) + 1) + 1
+        return (
+            f"{name}:{line}:{column}: invalid JSON: {text[lone : lone + 6]} is half of a "
+            "UTF-16 surrogate pair, not a character; remove it or give the whole pair"
+        )
     if isinstance(error, RecursionError):
         why = _TOO_DEEP
     elif "out of range" in str(error):
@@ -102,6 +114,27 @@ def describe(data: bytes, name: str, error: Exception) -> str:
     else:
         why = str(error)
     return f"{name}: invalid JSON: {why}"
+
+
+def _lone_surrogate(text: str) -> int | None:
+    """Where a `\\uD800`-`\\uDFFF` escape stands alone (a high half not followed at once
+    by a low one, or a low one without its high one). The standard library lets it
+    through; msgspec refuses it, saying only that the input was truncated."""
+    pending: int | None = None  # a high half, waiting for its low half
+    pending_end = -1
+    for found in _ESCAPE.finditer(text):
+        body = found.group(1)
+        value = int(body[1:], 16) if len(body) == 5 else 0
+        if pending is not None:
+            if 0xDC00 <= value <= 0xDFFF and found.start() == pending_end:
+                pending = None
+                continue
+            return pending
+        if 0xD800 <= value <= 0xDBFF:
+            pending, pending_end = found.start(), found.end()
+        elif 0xDC00 <= value <= 0xDFFF:
+            return found.start()
+    return pending
 
 
 def read_limited(path: str, limit: int, what: str, *, first: bytes = b"[{") -> bytes:

@@ -84,12 +84,24 @@ def test_stdin_over_the_batch_cap_stops_reading(monkeypatch: pytest.MonkeyPatch)
         ("\x00\x01", "<stdin>: not JSON: it starts with byte 0x00, expected '[' or '{'"),
         ('{"requests": [], "policies": 1e999}', "a number too large"),
         ('[{"action": "s3:Get",}]', "1:22: invalid JSON: Expecting property name"),
+        # Lone halves of a UTF-16 pair: JSON the standard library takes, text it is not.
+        (
+            '[\n {"action": "s3:x", "resource": "a\\ud800"}]',
+            "<stdin>:2:35: invalid JSON: \\ud800 is half of a UTF-16 surrogate pair",
+        ),
+        ('[{"id": "\\udc00"}]', "1:10: invalid JSON: \\udc00 is half of a UTF-16 surrogate"),
     ],
 )
 def test_bad_json_is_one_line_and_exit_3(text: str, message: str) -> None:
     code, err = onboard("policy", "simulate", "-", stdin=text.encode())
     assert code == 3 and message in err, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_escaped_backslash_or_a_whole_pair_is_no_lone_surrogate() -> None:
+    text = '[{"action": "s3:x", "resource": "\\\\ud800 \\ud83d\\ude00"}]'
+    code, err = onboard("policy", "simulate", "-", stdin=text.encode())
+    assert code == 0, err
 
 
 def test_hostile_values_inside_one_request_fail_that_request_only() -> None:
